@@ -1,0 +1,82 @@
+"""Hidden-layer activations: each maps pre-activations z to a = f(z) and gives f'(z).
+
+`derivative` receives both z and a = f(z) because sigmoid and tanh are cheapest to
+differentiate from their output, the ReLU family from their input.
+"""
+
+from typing import Protocol
+
+import numpy as np
+
+
+class Activation(Protocol):
+    name: str
+
+    def __call__(self, z: np.ndarray) -> np.ndarray: ...
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray: ...
+
+
+class LeakyReLU:
+    """f(z) = z for z > 0, slope * z otherwise."""
+
+    name = "leaky_relu"
+
+    def __init__(self, slope: float = 0.01) -> None:
+        self.slope = slope
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        return np.where(z > 0, z, z * z.dtype.type(self.slope))
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return np.where(z > 0, z.dtype.type(1), z.dtype.type(self.slope))
+
+
+class ReLU(LeakyReLU):
+    """f(z) = max(z, 0): leaky ReLU with slope 0."""
+
+    name = "relu"
+
+    def __init__(self) -> None:
+        super().__init__(slope=0.0)
+
+
+class Sigmoid:
+    """f(z) = 1 / (1 + e^-z), f'(z) = f(z) (1 - f(z))."""
+
+    name = "sigmoid"
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        # 0.5 * (1 + tanh(z/2)) is the logistic function without overflow in e^-z.
+        return 0.5 * (1 + np.tanh(0.5 * z))
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return a * (1 - a)
+
+
+class Tanh:
+    """f(z) = tanh(z), f'(z) = 1 - f(z)^2."""
+
+    name = "tanh"
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        return np.tanh(z)
+
+    def derivative(self, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return 1 - a * a
+
+
+ACTIVATIONS = ("leaky_relu", "relu", "sigmoid", "tanh")
+
+
+def make_activation(name: str, leaky_slope: float = 0.01) -> Activation:
+    """The activation called `name`; `leaky_slope` is used by leaky_relu only."""
+    if name == "leaky_relu":
+        return LeakyReLU(leaky_slope)
+    if name == "relu":
+        return ReLU()
+    if name == "sigmoid":
+        return Sigmoid()
+    if name == "tanh":
+        return Tanh()
+    raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}")

@@ -1,0 +1,83 @@
+"""The network: one hidden layer, a softmax output, backpropagation by hand.
+
+    z1 = x W1 + b1        a1 = f(z1)        (hidden layer)
+    z2 = a1 W2 + b2       p  = softmax(z2)  (output layer)
+
+Rows are samples, so a whole batch goes through each line at once.
+"""
+
+import numpy as np
+
+from mlp.activations import Activation
+from mlp.initializers import he_normal, scheme_for, xavier_normal
+from mlp.losses import Loss, softmax
+
+
+class MLP:
+    def __init__(
+        self,
+        W1: np.ndarray,
+        b1: np.ndarray,
+        W2: np.ndarray,
+        b2: np.ndarray,
+        activation: Activation,
+    ) -> None:
+        self.W1, self.b1, self.W2, self.b2 = W1, b1, W2, b2
+        self.activation = activation
+
+    @classmethod
+    def initialise(
+        cls,
+        n_inputs: int,
+        n_hidden: int,
+        n_outputs: int,
+        activation: Activation,
+        rng: np.random.Generator,
+        init: str = "auto",
+        dtype: type = np.float32,
+    ) -> "MLP":
+        """A fresh network: weights from the scheme suited to the activation, zero biases."""
+        if scheme_for(activation.name, init) == "he":
+            W1 = he_normal(n_inputs, n_hidden, rng, getattr(activation, "slope", 0.0))
+        else:
+            W1 = xavier_normal(n_inputs, n_hidden, rng)
+        # The output layer feeds a softmax, not a rectifier: Xavier suits it whatever f is.
+        W2 = xavier_normal(n_hidden, n_outputs, rng)
+        return cls(
+            W1.astype(dtype),
+            np.zeros(n_hidden, dtype=dtype),
+            W2.astype(dtype),
+            np.zeros(n_outputs, dtype=dtype),
+            activation,
+        )
+
+    @property
+    def parameters(self) -> list[np.ndarray]:
+        """The arrays an optimizer updates in place, in the order gradients come."""
+        return [self.W1, self.b1, self.W2, self.b2]
+
+    def logits(self, X: np.ndarray) -> np.ndarray:
+        hidden = self.activation(X @ self.W1 + self.b1)
+        return hidden @ self.W2 + self.b2
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return softmax(self.logits(X))
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.logits(X).argmax(axis=1)
+
+    def loss_and_gradients(
+        self, X: np.ndarray, labels: np.ndarray, loss: Loss
+    ) -> tuple[float, list[np.ndarray]]:
+        """The batch's mean loss and its gradient for each array of `parameters`."""
+        z1 = X @ self.W1 + self.b1
+        a1 = self.activation(z1)
+        z2 = a1 @ self.W2 + self.b2
+        value, dz2 = loss(z2, labels)
+
+        dW2 = a1.T @ dz2
+        db2 = dz2.sum(axis=0)
+        dz1 = (dz2 @ self.W2.T) * self.activation.derivative(z1, a1)
+        dW1 = X.T @ dz1
+        db1 = dz1.sum(axis=0)
+        return value, [dW1, db1, dW2, db2]

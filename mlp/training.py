@@ -1,0 +1,92 @@
+"""Mini-batch training: shuffle, step through batches, score the validation set each epoch."""
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from mlp.losses import Loss
+from mlp.network import MLP
+from mlp.optimizers import Optimizer
+from mlp.schedules import learning_rate_at
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    epoch: int
+    learning_rate: float
+    train_loss: float
+    val_loss: float
+    val_accuracy: float
+
+
+class TrainingDivergedError(ArithmeticError):
+    """The loss stopped being a finite number; the weights are no longer usable."""
+
+    def __init__(self, epoch: int, loss: float) -> None:
+        super().__init__(f"the training loss became {loss} in epoch {epoch}")
+        self.epoch = epoch
+        self.loss = loss
+
+
+def evaluate(model: MLP, X: np.ndarray, labels: np.ndarray, loss: Loss) -> tuple[float, float]:
+    """Mean loss and accuracy of `model` on (X, labels)."""
+    z = model.logits(X)
+    value, _ = loss(z, labels)
+    return value, float((z.argmax(axis=1) == labels).mean())
+
+
+# Overflow is reported once, as TrainingDivergedError, rather than as a stream of warnings.
+@np.errstate(over="ignore", invalid="ignore")
+def train(
+    model: MLP,
+    X: np.ndarray,
+    labels: np.ndarray,
+    X_val: np.ndarray,
+    labels_val: np.ndarray,
+    *,
+    loss: Loss,
+    optimizer: Optimizer,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    schedule: str,
+    weight_decay: float,
+    rng: np.random.Generator,
+    on_epoch: Callable[[EpochRecord], None] = lambda record: None,
+) -> list[EpochRecord]:
+    """Train `model` in place and return one record per epoch.
+
+    weight_decay shrinks the weights (not the biases) by lr * weight_decay each step,
+    decoupled from the gradient as in AdamW (Loshchilov and Hutter 2019), so it acts
+    the same whatever the optimizer.
+    """
+    n = X.shape[0]
+    steps_per_epoch = -(-n // batch_size)
+    total_steps = epochs * steps_per_epoch
+    history = []
+    step = 0
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(n)
+        loss_sum = 0.0
+        for start in range(0, n, batch_size):
+            # Gathering each batch (not the whole shuffled set) keeps one copy of X in memory.
+            rows = order[start : start + batch_size]
+            xb, yb = X[rows], labels[rows]
+            lr = learning_rate_at(schedule, learning_rate, step, total_steps)
+            value, grads = model.loss_and_gradients(xb, yb, loss)
+            if not math.isfinite(value):
+                raise TrainingDivergedError(epoch, value)
+            optimizer.step(model.parameters, grads, lr)
+            if weight_decay:
+                for W in (model.W1, model.W2):
+                    W *= W.dtype.type(1 - lr * weight_decay)
+            loss_sum += value * xb.shape[0]
+            step += 1
+        train_loss = loss_sum / n
+        val_loss, val_accuracy = evaluate(model, X_val, labels_val, loss)
+        record = EpochRecord(epoch, lr, train_loss, val_loss, val_accuracy)
+        history.append(record)
+        on_epoch(record)
+    return history

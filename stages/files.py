@@ -1,0 +1,89 @@
+"""Reading and writing the pipeline's files: safely, checked, and byte-for-byte repeatable.
+
+Outputs are written to temporary files beside their targets and renamed into place
+together only when all are complete, so an interrupted stage never leaves a file
+that looks finished. Nothing is ever unpickled.
+"""
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from stages.cli import StageError
+
+# A fixed timestamp for zip members: np.savez stamps the current time, which would
+# change the model's bytes, and so its DVC hash, on every run.
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+@contextmanager
+def replaced_on_success(*targets: Path) -> Iterator[list[Path]]:
+    """Yield a temporary path for each target; rename them all into place on success.
+
+    On any exception (Ctrl-C included) the temporary files are removed and the
+    targets are left as they were.
+    """
+    temporaries = []
+    try:
+        for target in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.partial-")
+            os.close(handle)
+            temporaries.append(Path(name))
+        yield temporaries
+        for temporary, target in zip(temporaries, targets, strict=True):
+            os.replace(temporary, target)
+    finally:
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
+
+
+def write_npy(path: Path, array: np.ndarray) -> None:
+    with open(path, "wb") as file:
+        np.save(file, array, allow_pickle=False)
+
+
+def write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    """Like np.savez, but with fixed member timestamps so equal arrays give equal bytes."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, array in arrays.items():
+            buffer = io.BytesIO()
+            np.save(buffer, np.asarray(array), allow_pickle=False)
+            archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_EPOCH), buffer.getvalue())
+
+
+def write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def read_npy(path: Path) -> np.ndarray:
+    """The array in `path`, refusing pickled objects; a bad file is a StageError."""
+    try:
+        return np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise StageError(f"{path}: file not found; run `dvc repro` to make it") from None
+    except (ValueError, OSError, EOFError) as error:
+        raise StageError(
+            f"{path}: not a readable .npy array ({error}); run `dvc repro` to remake it"
+        ) from None
+
+
+def read_npz(path: Path) -> dict[str, np.ndarray]:
+    """Every array in the .npz at `path`, refusing pickled objects; a bad file is a StageError."""
+    try:
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError("a single array, not an archive")
+        with archive:
+            return {name: archive[name] for name in archive.files}
+    except FileNotFoundError:
+        raise StageError(f"{path}: file not found; run `dvc repro` to make it") from None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+        raise StageError(f"{path}: not a readable .npz archive of plain arrays ({error})") from None

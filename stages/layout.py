@@ -1,0 +1,15 @@
+"""Where each stage reads and writes, relative to the repository root (as in dvc.yaml)."""
+
+from pathlib import Path
+
+RAW_DIR = Path("data/raw")
+PREPARED_DIR = Path("data/prepared")
+MODEL_PATH = Path("models/model.npz")
+HISTORY_PATH = Path("metrics/train_history.csv")
+METRICS_PATH = Path("metrics/test.json")
+PARAMS_PATH = Path("params.yaml")
+
+
+def array_path(directory: Path, name: str) -> Path:
+    """data/<stage>/<name>.npy, where name is like "train_images" or "val_labels"."""
+    return directory / f"{name}.npy"

@@ -1,0 +1,62 @@
+"""models/model.npz: the trained W1, b1, W2, b2 and what is needed to run them.
+
+Plain arrays only: the activation's name is stored as a string array and the leaky
+slope as a 0-d float array, so the file loads with allow_pickle=False.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from mlp import ACTIVATIONS, MLP, make_activation
+from stages.cli import StageError
+from stages.datasets import N_CLASSES, PIXELS
+from stages.files import read_npz, write_npz
+
+WEIGHTS = ("W1", "b1", "W2", "b2")
+
+
+def save_model(path: Path, model: MLP) -> None:
+    write_npz(
+        path,
+        {
+            "W1": model.W1,
+            "b1": model.b1,
+            "W2": model.W2,
+            "b2": model.b2,
+            "activation": np.array(model.activation.name),
+            "leaky_slope": np.array(getattr(model.activation, "slope", 0.0), dtype=np.float64),
+            "hidden": np.array(model.W1.shape[1], dtype=np.int64),
+        },
+    )
+
+
+def load_model(path: Path) -> MLP:
+    """The network in `path`, after checking every array's presence, shape and values."""
+    arrays = read_npz(path)
+    missing = [name for name in (*WEIGHTS, "activation", "leaky_slope", "hidden") if name not in arrays]
+    if missing:
+        raise StageError(
+            f"{path}: no array {missing[0]!r}; expected W1, b1, W2, b2, activation, leaky_slope, hidden"
+        )
+    activation = arrays["activation"]
+    if activation.dtype.kind != "U" or activation.ndim != 0 or str(activation) not in ACTIVATIONS:
+        raise StageError(f"{path}: activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}")
+    for name, kinds in (("hidden", "iu"), ("leaky_slope", "f")):
+        if arrays[name].ndim != 0 or arrays[name].dtype.kind not in kinds:
+            raise StageError(
+                f"{path}: {name} is a {arrays[name].dtype} array of shape {arrays[name].shape}; "
+                "expected a single number"
+            )
+    hidden = int(arrays["hidden"])
+    expected = {"W1": (PIXELS, hidden), "b1": (hidden,), "W2": (hidden, N_CLASSES), "b2": (N_CLASSES,)}
+    for name, shape in expected.items():
+        array = arrays[name]
+        if array.shape != shape:
+            raise StageError(
+                f"{path}: {name} has shape {array.shape}; the model's hidden width {hidden} needs {shape}"
+            )
+        if array.dtype not in (np.float32, np.float64) or not np.isfinite(array).all():
+            raise StageError(f"{path}: {name} must be finite float32 or float64 numbers, found {array.dtype}")
+    slope = float(arrays["leaky_slope"])
+    return MLP(*(arrays[name] for name in WEIGHTS), make_activation(str(activation), slope))

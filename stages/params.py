@@ -1,0 +1,134 @@
+"""params.yaml: read safely, checked in full, before any stage does any work.
+
+Every key is top level so that `dvc exp run -S KEY=VALUE` works as written.
+"""
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import yaml
+
+from mlp import ACTIVATIONS, INITIALIZERS, LOSSES, OPTIMIZERS, SCHEDULES
+from stages.cli import StageError
+
+SOURCES = ("pypi",)
+MNIST_TRAIN_SIZE = 60_000
+
+
+@dataclass(frozen=True)
+class Params:
+    source: str
+    seed: int
+    val_size: int
+    hidden: int
+    activation: str
+    leaky_slope: float
+    init: str
+    loss: str
+    optimizer: str
+    lr: float
+    lr_schedule: str
+    momentum: float
+    weight_decay: float
+    epochs: int
+    batch_size: int
+    threads: int
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: type  # int, float or str
+    accepts: Callable[[object], bool]
+    expected: str  # what would be accepted, in words
+
+
+def choice(options: tuple[str, ...]) -> Rule:
+    return Rule(str, lambda value: value in options, "one of " + ", ".join(options))
+
+
+def whole(low: int, high: int) -> Rule:
+    return Rule(int, lambda value: low <= value <= high, f"a whole number from {low} to {high}")
+
+
+def number(accepts: Callable[[float], bool], expected: str) -> Rule:
+    return Rule(float, accepts, expected)
+
+
+RULES: dict[str, Rule] = {
+    "source": choice(SOURCES),
+    "seed": whole(0, 2**32 - 1),
+    "val_size": whole(1, MNIST_TRAIN_SIZE - 1),
+    "hidden": whole(1, 65_536),
+    "activation": choice(ACTIVATIONS),
+    "leaky_slope": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
+    "init": choice(INITIALIZERS),
+    "loss": choice(LOSSES),
+    "optimizer": choice(OPTIMIZERS),
+    "lr": number(lambda v: 0 < v <= 10, "a number above 0 and at most 10"),
+    "lr_schedule": choice(SCHEDULES),
+    "momentum": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
+    "weight_decay": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
+    "epochs": whole(1, 10_000),
+    "batch_size": whole(1, MNIST_TRAIN_SIZE),
+    "threads": whole(1, 256),
+}
+assert list(RULES) == [field.name for field in fields(Params)]
+
+
+def _check(key: str, value: object, path: Path) -> object:
+    rule = RULES[key]
+    where = f"{path}: {key}: {value!r}"
+    if rule.kind is int:
+        # YAML's true/false are Python bools, which are ints: refuse them explicitly.
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise StageError(f"{where} is not a whole number; expected {rule.expected}")
+    elif rule.kind is float:
+        if isinstance(value, str):
+            try:
+                float(value)
+            except ValueError:
+                pass
+            else:
+                raise StageError(
+                    f"{where} is text, not a number (YAML reads 1e-3 as text; write 0.001 or 1.0e-3); "
+                    f"expected {rule.expected}"
+                )
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise StageError(f"{where} is not a number; expected {rule.expected}")
+        value = float(value)
+    elif not isinstance(value, str):
+        raise StageError(f"{where} is not a name; expected {rule.expected}")
+    if not rule.accepts(value):
+        raise StageError(f"{where} is not allowed; expected {rule.expected}")
+    return value
+
+
+def load_params(path: Path = Path("params.yaml")) -> Params:
+    """The checked contents of `path`; any problem is a StageError naming the key."""
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise StageError(f"{path}: file not found; run from the repository root") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise StageError(f"{path}: cannot be read ({error})") from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise StageError(f"{path}: not valid YAML{line}: {problem}") from None
+    if not isinstance(document, dict):
+        raise StageError(f"{path}: expected a mapping of keys to values, found {type(document).__name__}")
+
+    for key in document:
+        if key not in RULES:
+            close = difflib.get_close_matches(str(key), RULES, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(RULES)}"
+            raise StageError(f"{path}: unknown key {key!r}; {hint}")
+    missing = [key for key in RULES if key not in document]
+    if missing:
+        raise StageError(f"{path}: missing key {missing[0]!r}; expected {RULES[missing[0]].expected}")
+    return Params(**{key: _check(key, document[key], path) for key in RULES})

@@ -1,0 +1,86 @@
+"""Stage 3, train: the 784-hidden-10 network on data/prepared, saved to models/model.npz.
+
+Prints one line per epoch and writes the per-epoch history as CSV for `dvc plots`.
+"""
+
+import csv
+import io
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+import mlp
+from stages import layout
+from stages.cli import StageError, run_stage
+from stages.datasets import N_CLASSES, PIXELS, read_split
+from stages.files import replaced_on_success
+from stages.model_file import save_model
+from stages.params import Params, load_params
+
+
+def history_csv(history: list[mlp.EpochRecord]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(asdict(history[0])), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(asdict(record) for record in history)
+    return buffer.getvalue()
+
+
+def print_epoch(epochs: int, record: mlp.EpochRecord) -> None:
+    print(
+        f"epoch {record.epoch:>{len(str(epochs))}}/{epochs}  lr {record.learning_rate:.2e}  "
+        f"train_loss {record.train_loss:.5f}  val_loss {record.val_loss:.5f}  "
+        f"val_acc {record.val_accuracy:.4f}",
+        flush=True,
+    )
+
+
+def train(params: Params, data_dir: Path, model_path: Path, history_path: Path) -> mlp.MLP:
+    X, labels = read_split(data_dir, "train", np.float32)
+    X_val, labels_val = read_split(data_dir, "val", np.float32)
+    if params.batch_size > len(labels):
+        raise StageError(
+            f"params.yaml: batch_size: {params.batch_size} is larger than the {len(labels)} "
+            f"training images; expected a whole number from 1 to {len(labels)}"
+        )
+    rng = np.random.default_rng(params.seed)
+    activation = mlp.make_activation(params.activation, params.leaky_slope)
+    model = mlp.MLP.initialise(PIXELS, params.hidden, N_CLASSES, activation, rng, params.init)
+    # BLAS's own choice of threads is erratic on products this small; the result is
+    # bit-reproducible for a fixed thread count.
+    with threadpool_limits(limits=params.threads, user_api="blas"):
+        try:
+            history = mlp.train(
+                model,
+                X,
+                labels,
+                X_val,
+                labels_val,
+                loss=mlp.make_loss(params.loss),
+                optimizer=mlp.make_optimizer(params.optimizer, params.momentum),
+                epochs=params.epochs,
+                batch_size=params.batch_size,
+                learning_rate=params.lr,
+                schedule=params.lr_schedule,
+                weight_decay=params.weight_decay,
+                rng=rng,
+                on_epoch=lambda record: print_epoch(params.epochs, record),
+            )
+        except mlp.TrainingDivergedError as diverged:
+            raise StageError(
+                f"{diverged}; no model was written: try a lower learning rate than lr: {params.lr}"
+            ) from None
+    with replaced_on_success(model_path, history_path) as (model_tmp, history_tmp):
+        save_model(model_tmp, model)
+        history_tmp.write_text(history_csv(history))
+    return model
+
+
+def main() -> None:
+    run_stage(lambda: train(load_params(), layout.PREPARED_DIR, layout.MODEL_PATH, layout.HISTORY_PATH))
+
+
+if __name__ == "__main__":
+    main()
