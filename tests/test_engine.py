@@ -1,0 +1,151 @@
+"""The NumPy engine: forward pass by hand, losses, optimizers, schedules, initialisation, training."""
+
+import numpy as np
+import pytest
+
+import mlp
+from mlp import MLP, make_activation, make_loss, make_optimizer
+from mlp.initializers import scheme_for
+from mlp.losses import softmax
+
+
+def tiny_network() -> MLP:
+    """2-2-2 with leaky slope 0.1, small enough to work through by hand."""
+    return MLP(
+        W1=np.array([[1.0, -1.0], [0.5, -0.5]]),
+        b1=np.array([0.5, 0.0]),
+        W2=np.array([[1.0, 0.0], [0.0, 1.0]]),
+        b2=np.array([0.0, 0.3]),
+        activation=make_activation("leaky_relu", leaky_slope=0.1),
+    )
+
+
+def test_forward_pass_equals_hand_worked_values() -> None:
+    # z1 = [1*1 + 2*0.5 + 0.5, 1*-1 + 2*-0.5 + 0] = [2.5, -2]
+    # a1 = [2.5, 0.1 * -2] = [2.5, -0.2]
+    # z2 = [2.5, -0.2 + 0.3] = [2.5, 0.1]
+    # p  = [e^2.5, e^0.1] / (e^2.5 + e^0.1)
+    model = tiny_network()
+    X = np.array([[1.0, 2.0]])
+    np.testing.assert_allclose(model.logits(X), [[2.5, 0.1]], rtol=1e-15)
+    np.testing.assert_allclose(
+        model.predict_proba(X), [[0.9168273035060776, 0.08317269649392237]], rtol=1e-12
+    )
+    assert model.predict(X).tolist() == [0]
+
+
+def test_losses_equal_hand_worked_values() -> None:
+    z = np.array([[2.5, 0.1]])
+    label = np.array([1])
+    ce, _ = make_loss("cross_entropy")(z, label)
+    mae, _ = make_loss("mae")(z, label)
+    assert ce == pytest.approx(2.4868361521539497, rel=1e-12)  # -log p_1
+    assert mae == pytest.approx(0.9168273035060777, rel=1e-12)  # (|p_0 - 0| + |p_1 - 1|) / 2
+
+
+def test_softmax_is_stable_for_huge_logits() -> None:
+    p = softmax(np.array([[1000.0, 999.0, -1000.0]], dtype=np.float32))
+    assert np.isfinite(p).all()
+    np.testing.assert_allclose(p.sum(), 1, rtol=1e-6)
+    ce, grad = make_loss("cross_entropy")(np.array([[1000.0, -1000.0]]), np.array([1]))
+    assert ce == pytest.approx(2000.0)
+    assert np.isfinite(grad).all()
+
+
+@pytest.mark.parametrize(
+    ("name", "z", "expected"),
+    [
+        ("leaky_relu", [-2.0, 3.0], [-0.02, 3.0]),
+        ("relu", [-2.0, 3.0], [0.0, 3.0]),
+        ("sigmoid", [0.0, 800.0, -800.0], [0.5, 1.0, 0.0]),
+        ("tanh", [0.0], [0.0]),
+    ],
+)
+def test_activation_values(name: str, z: list[float], expected: list[float]) -> None:
+    np.testing.assert_allclose(make_activation(name)(np.array(z)), expected, atol=1e-12)
+
+
+def test_sgd_and_momentum_steps() -> None:
+    w, g = np.array([1.0]), np.array([0.5])
+    make_optimizer("sgd").step([w], [g], lr=0.1)
+    assert w[0] == pytest.approx(0.95)
+
+    w = np.array([1.0])
+    momentum = make_optimizer("momentum", momentum=0.9)
+    momentum.step([w], [g], lr=0.1)  # v = -0.05
+    momentum.step([w], [g], lr=0.1)  # v = 0.9 * -0.05 - 0.05 = -0.095
+    assert w[0] == pytest.approx(1 - 0.05 - 0.095)
+
+
+def test_adam_first_step_moves_each_weight_by_lr() -> None:
+    """With bias correction, Adam's first step is lr * g / |g| whatever the gradient's scale."""
+    w = np.array([1.0, 1.0, 1.0])
+    make_optimizer("adam").step([w], [np.array([1e-3, -50.0, 2.0])], lr=0.01)
+    np.testing.assert_allclose(w, [0.99, 1.01, 0.99], rtol=1e-6)
+
+
+def test_cosine_schedule_runs_from_base_to_zero() -> None:
+    assert mlp.learning_rate_at("cosine", 0.1, 0, 100) == pytest.approx(0.1)
+    assert mlp.learning_rate_at("cosine", 0.1, 50, 100) == pytest.approx(0.05)
+    assert mlp.learning_rate_at("cosine", 0.1, 100, 100) == pytest.approx(0.0)
+    assert mlp.learning_rate_at("constant", 0.1, 99, 100) == 0.1
+
+
+def test_initialisation_suits_the_activation(rng: np.random.Generator) -> None:
+    assert scheme_for("leaky_relu", "auto") == "he"
+    assert scheme_for("tanh", "auto") == "xavier"
+    model = MLP.initialise(784, 500, 10, make_activation("relu"), rng)
+    assert model.W1.dtype == np.float32
+    assert model.W1.std() == pytest.approx(np.sqrt(2 / 784), rel=0.02)
+    assert not model.b1.any()
+    model = MLP.initialise(784, 500, 10, make_activation("tanh"), rng)
+    assert model.W1.std() == pytest.approx(np.sqrt(2 / (784 + 500)), rel=0.02)
+
+
+@pytest.mark.parametrize("name", ["activation", "loss", "optimizer"])
+def test_unknown_names_are_refused(name: str) -> None:
+    factory = {"activation": make_activation, "loss": make_loss, "optimizer": make_optimizer}[name]
+    with pytest.raises(ValueError, match="expected one of"):
+        factory("softsign")
+
+
+def blobs(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Three well-separated Gaussian clusters in 20 dimensions."""
+    centres = rng.normal(0, 3, (3, 20)).astype(np.float32)
+    labels = rng.integers(0, 3, n)
+    return centres[labels] + rng.normal(0, 1, (n, 20)).astype(np.float32), labels
+
+
+def train_on_blobs(seed: int, loss: str = "cross_entropy", lr: float = 0.01, **options) -> tuple[MLP, list]:
+    rng = np.random.default_rng(seed)
+    X, y = blobs(np.random.default_rng(0), 600)
+    model = MLP.initialise(20, 8, 3, make_activation("leaky_relu"), rng)
+    history = mlp.train(
+        model, X[:500], y[:500], X[500:], y[500:],
+        loss=make_loss(loss), optimizer=make_optimizer("adam"), epochs=5, batch_size=32,
+        learning_rate=lr, schedule="cosine", weight_decay=options.get("weight_decay", 0.0), rng=rng,
+    )  # fmt: skip
+    return model, history
+
+
+@pytest.mark.parametrize("loss", ["mae", "cross_entropy"])
+def test_training_learns_a_separable_problem(loss: str) -> None:
+    _, history = train_on_blobs(0, loss=loss, lr=0.03)
+    assert [record.epoch for record in history] == [1, 2, 3, 4, 5]
+    assert history[-1].train_loss < history[0].train_loss
+    assert history[-1].val_accuracy > 0.95
+
+
+def test_same_seed_gives_identical_weights() -> None:
+    first, _ = train_on_blobs(5, weight_decay=0.01)
+    second, _ = train_on_blobs(5, weight_decay=0.01)
+    other, _ = train_on_blobs(6, weight_decay=0.01)
+    for a, b, c in zip(first.parameters, second.parameters, other.parameters, strict=True):
+        assert a.tobytes() == b.tobytes()
+        assert a.tobytes() != c.tobytes()
+
+
+def test_divergence_is_reported_with_its_epoch() -> None:
+    with pytest.raises(mlp.TrainingDivergedError, match="epoch 1") as raised:
+        train_on_blobs(0, lr=1e30)
+    assert raised.value.epoch == 1

