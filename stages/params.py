@@ -13,13 +13,17 @@ import yaml
 from mlp import ACTIVATIONS, INITIALIZERS, LOSSES, OPTIMIZERS, SCHEDULES
 from stages.cli import StageError
 
-SOURCES = ("pypi",)
+SOURCES = ("pypi", "openml", "idx")
 MNIST_TRAIN_SIZE = 60_000
 
 
 @dataclass(frozen=True)
 class Params:
     source: str
+    idx_mirrors: list
+    idx_dir: str
+    download_timeout: float
+    download_attempts: int
     seed: int
     val_size: int
     hidden: int
@@ -32,6 +36,7 @@ class Params:
     lr_schedule: str
     momentum: float
     weight_decay: float
+    augment_shift: int
     epochs: int
     batch_size: int
     threads: int
@@ -39,7 +44,7 @@ class Params:
 
 @dataclass(frozen=True)
 class Rule:
-    kind: type  # int, float or str
+    kind: type  # int, float, str or list (of str)
     accepts: Callable[[object], bool]
     expected: str  # what would be accepted, in words
 
@@ -56,8 +61,19 @@ def number(accepts: Callable[[float], bool], expected: str) -> Rule:
     return Rule(float, accepts, expected)
 
 
+def url_list() -> Rule:
+    def accepts(urls: list) -> bool:
+        return bool(urls) and all(str(url).startswith(("http://", "https://")) for url in urls)
+
+    return Rule(list, accepts, "a non-empty list of http:// or https:// base URLs")
+
+
 RULES: dict[str, Rule] = {
     "source": choice(SOURCES),
+    "idx_mirrors": url_list(),
+    "idx_dir": Rule(str, lambda value: True, "a folder path, or '' to download"),
+    "download_timeout": number(lambda v: 0 < v <= 600, "a number of seconds above 0 and at most 600"),
+    "download_attempts": whole(1, 10),
     "seed": whole(0, 2**32 - 1),
     "val_size": whole(1, MNIST_TRAIN_SIZE - 1),
     "hidden": whole(1, 65_536),
@@ -70,6 +86,7 @@ RULES: dict[str, Rule] = {
     "lr_schedule": choice(SCHEDULES),
     "momentum": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
     "weight_decay": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
+    "augment_shift": whole(0, 4),
     "epochs": whole(1, 10_000),
     "batch_size": whole(1, MNIST_TRAIN_SIZE),
     "threads": whole(1, 256),
@@ -98,8 +115,11 @@ def _check(key: str, value: object, path: Path) -> object:
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise StageError(f"{where} is not a number; expected {rule.expected}")
         value = float(value)
+    elif rule.kind is list:
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise StageError(f"{where} is not a list of text; expected {rule.expected}")
     elif not isinstance(value, str):
-        raise StageError(f"{where} is not a name; expected {rule.expected}")
+        raise StageError(f"{where} is not text; expected {rule.expected}")
     if not rule.accepts(value):
         raise StageError(f"{where} is not allowed; expected {rule.expected}")
     return value

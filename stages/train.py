@@ -6,6 +6,7 @@ Prints one line per epoch and writes the per-epoch history as CSV for `dvc plots
 import csv
 import io
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,9 @@ def train(params: Params, data_dir: Path, model_path: Path, history_path: Path) 
     rng = np.random.default_rng(params.seed)
     activation = mlp.make_activation(params.activation, params.leaky_slope)
     model = mlp.MLP.initialise(PIXELS, params.hidden, N_CLASSES, activation, rng, params.init)
+    augment = (
+        partial(mlp.random_shift, max_shift=params.augment_shift, side=28) if params.augment_shift else None
+    )
     # BLAS's own choice of threads is erratic on products this small; the result is
     # bit-reproducible for a fixed thread count.
     with threadpool_limits(limits=params.threads, user_api="blas"):
@@ -66,6 +70,7 @@ def train(params: Params, data_dir: Path, model_path: Path, history_path: Path) 
                 schedule=params.lr_schedule,
                 weight_decay=params.weight_decay,
                 rng=rng,
+                augment=augment,
                 on_epoch=lambda record: print_epoch(params.epochs, record),
             )
         except mlp.TrainingDivergedError as diverged:

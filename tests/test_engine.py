@@ -67,20 +67,20 @@ def test_activation_values(name: str, z: list[float], expected: list[float]) -> 
 
 def test_sgd_and_momentum_steps() -> None:
     w, g = np.array([1.0]), np.array([0.5])
-    make_optimizer("sgd").step([w], [g], lr=0.1)
+    make_optimizer("sgd").step(w, g, lr=0.1)
     assert w[0] == pytest.approx(0.95)
 
     w = np.array([1.0])
     momentum = make_optimizer("momentum", momentum=0.9)
-    momentum.step([w], [g], lr=0.1)  # v = -0.05
-    momentum.step([w], [g], lr=0.1)  # v = 0.9 * -0.05 - 0.05 = -0.095
+    momentum.step(w, g, lr=0.1)  # v = -0.05
+    momentum.step(w, g, lr=0.1)  # v = 0.9 * -0.05 - 0.05 = -0.095
     assert w[0] == pytest.approx(1 - 0.05 - 0.095)
 
 
 def test_adam_first_step_moves_each_weight_by_lr() -> None:
     """With bias correction, Adam's first step is lr * g / |g| whatever the gradient's scale."""
     w = np.array([1.0, 1.0, 1.0])
-    make_optimizer("adam").step([w], [np.array([1e-3, -50.0, 2.0])], lr=0.01)
+    make_optimizer("adam").step(w, np.array([1e-3, -50.0, 2.0]), lr=0.01)
     np.testing.assert_allclose(w, [0.99, 1.01, 0.99], rtol=1e-6)
 
 
@@ -149,3 +149,13 @@ def test_divergence_is_reported_with_its_epoch() -> None:
     with pytest.raises(mlp.TrainingDivergedError, match="epoch 1") as raised:
         train_on_blobs(0, lr=1e30)
     assert raised.value.epoch == 1
+
+
+def test_random_shift_moves_each_image_by_its_own_offset() -> None:
+    images = np.zeros((50, 16), dtype=np.float32)
+    images[:, 5] = 1.0  # one bright pixel at row 1, column 1 of a 4x4 image
+    shifted = mlp.random_shift(images, np.random.default_rng(0), max_shift=1, side=4)
+    assert shifted.shape == images.shape and shifted.dtype == images.dtype
+    assert (shifted.sum(axis=1) == 1).all()  # the pixel stays inside the frame
+    positions = {divmod(int(i), 4) for i in shifted.argmax(axis=1)}
+    assert positions == {(r, c) for r in (0, 1, 2) for c in (0, 1, 2)}

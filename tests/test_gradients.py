@@ -46,8 +46,8 @@ def test_backprop_matches_finite_differences(activation: str, loss_name: str) ->
     assert np.abs(z1).min() > 1e-3
 
     loss = make_loss(loss_name)
-    _, analytic = model.loss_and_gradients(X, labels, loss)
-    for name, array, grad in zip(PARAMETER_NAMES, model.parameters, analytic, strict=True):
+    _, gradient = model.loss_and_gradient(X, labels, loss)
+    for name, array, grad in zip(PARAMETER_NAMES, model.parameters, model.unflatten(gradient), strict=True):
         assert grad.shape == array.shape
         numeric = numerical_gradient(model, X, labels, loss, array)
         assert relative_error(grad, numeric) < 1e-6, f"{activation} x {loss_name}: d/d{name} is wrong"

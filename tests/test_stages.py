@@ -77,22 +77,20 @@ def test_a_wheel_with_the_wrong_hash_is_refused_before_reading(tmp_path: Path) -
         pypi.read_wheel(wheel)
 
 
-def test_fetch_writes_verified_arrays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fetch_writes_verified_arrays(tmp_path: Path) -> None:
     arrays = synthetic_mnist()
-    monkeypatch.setitem(fetch.LOADERS, "pypi", lambda: arrays)
-    fetch.fetch("pypi", tmp_path / "raw", expected=expected_hashes(arrays))
+    fetch.fetch(arrays, "synthetic", tmp_path / "raw", expected=expected_hashes(arrays))
     for name, array in arrays.items():
         np.testing.assert_array_equal(np.load(layout.array_path(tmp_path / "raw", name)), array)
 
 
-def test_fetch_of_non_canonical_data_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fetch_of_non_canonical_data_writes_nothing(tmp_path: Path) -> None:
     arrays = synthetic_mnist()
     expected = expected_hashes(arrays)
     arrays["test_labels"] = arrays["test_labels"].copy()
     arrays["test_labels"][0] ^= 1
-    monkeypatch.setitem(fetch.LOADERS, "pypi", lambda: arrays)
     with pytest.raises(StageError, match="test_labels differs from canonical MNIST"):
-        fetch.fetch("pypi", tmp_path / "raw", expected=expected)
+        fetch.fetch(arrays, "synthetic", tmp_path / "raw", expected=expected)
     assert not (tmp_path / "raw").exists() or not any((tmp_path / "raw").iterdir())
 
 
