@@ -16,18 +16,6 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def log_softmax(z: np.ndarray) -> np.ndarray:
-    """Row-wise log softmax: z - max - log(sum(exp(z - max)))."""
-    shifted = z - z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-
-def one_hot(labels: np.ndarray, n_classes: int, dtype: np.dtype) -> np.ndarray:
-    encoded = np.zeros((labels.shape[0], n_classes), dtype=dtype)
-    encoded[np.arange(labels.shape[0]), labels] = 1
-    return encoded
-
-
 class Loss(Protocol):
     name: str
 
@@ -42,29 +30,37 @@ class CrossEntropy:
     def __call__(self, z: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
         n = z.shape[0]
         rows = np.arange(n)
-        value = -log_softmax(z)[rows, labels].mean()
-        grad = softmax(z)
+        # log p_y = z_y - max - log(sum(exp(z - max))), sharing one exp with p itself.
+        shifted = z - z.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=1)
+        value = np.log(total).mean() - shifted[rows, labels].mean()
+        grad = e / total[:, None]
         grad[rows, labels] -= 1
         grad /= n
         return float(value), grad
 
 
 class MeanAbsoluteError:
-    """L = mean over samples and classes of |p - Y|, with p = softmax(z).
+    """L = mean over samples and classes of |p - Y|, with p = softmax(z) and one-hot Y.
 
-    dL/dp = sign(p - Y) / (n k); the softmax Jacobian then gives
-    dL/dz = p * (dL/dp - sum_j p_j dL/dp_j).
+    With one-hot targets every |p_j - Y_j| has a known sign: p_j for j != y, 1 - p_y
+    for j = y. So each sample's mean over k classes is 2 (1 - p_y) / k, and through
+    the softmax Jacobian dL/dz = (2 / k) p_y (p - Y) / n: the cross-entropy gradient
+    scaled by 2 p_y / k, which is why MAE learns slowly from confident mistakes.
     """
 
     name = "mae"
 
     def __call__(self, z: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
         n, k = z.shape
+        rows = np.arange(n)
         p = softmax(z)
-        diff = p - one_hot(labels, k, p.dtype)
-        value = np.abs(diff).mean()
-        grad_p = np.sign(diff) / (n * k)
-        grad = p * (grad_p - (p * grad_p).sum(axis=1, keepdims=True))
+        p_y = p[rows, labels]
+        value = 2 * (1 - p_y).mean() / k
+        grad = p
+        grad[rows, labels] -= 1
+        grad *= (2 / (k * n)) * p_y[:, None]
         return float(value), grad
 
 

@@ -27,6 +27,8 @@ class MLP:
         activation: Activation,
     ) -> None:
         self.shapes = [W1.shape, b1.shape, W2.shape, b2.shape]
+        sizes = [W1.size, b1.size, W2.size, b2.size]
+        self.bounds = list(zip(np.cumsum([0, *sizes[:-1]]).tolist(), np.cumsum(sizes).tolist(), strict=True))
         self.theta = np.concatenate([W1.ravel(), b1.ravel(), W2.ravel(), b2.ravel()])
         self.W1, self.b1, self.W2, self.b2 = self.unflatten(self.theta)
         self.activation = activation
@@ -59,12 +61,10 @@ class MLP:
 
     def unflatten(self, vector: np.ndarray) -> list[np.ndarray]:
         """Views of `vector` shaped as [W1, b1, W2, b2]."""
-        views, start = [], 0
-        for shape in self.shapes:
-            size = int(np.prod(shape))
-            views.append(vector[start : start + size].reshape(shape))
-            start += size
-        return views
+        return [
+            vector[start:stop].reshape(shape)
+            for (start, stop), shape in zip(self.bounds, self.shapes, strict=True)
+        ]
 
     @property
     def parameters(self) -> list[np.ndarray]:

@@ -24,7 +24,6 @@ def test_metrics(model: mlp.MLP, images: np.ndarray, labels: np.ndarray, loss_na
     return {
         "test_accuracy": round(accuracy, 6),
         "test_loss": round(loss, 6),
-        "loss": loss_name,
         "per_digit_accuracy": per_digit,
     }
 

@@ -63,3 +63,12 @@ def test_mae_gradient_is_scaled_cross_entropy_gradient() -> None:
     p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
     p_y = p[np.arange(8), labels][:, None]
     np.testing.assert_allclose(mae_grad, 0.2 * p_y * ce_grad, rtol=1e-10, atol=1e-15)
+
+
+def test_mae_value_is_the_mean_absolute_difference_from_one_hot_targets() -> None:
+    rng = np.random.default_rng(4)
+    z = rng.normal(size=(8, 10))
+    labels = rng.integers(0, 10, 8)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    value, _ = make_loss("mae")(z, labels)
+    assert value == pytest.approx(np.abs(p - np.eye(10)[labels]).mean(), rel=1e-12)

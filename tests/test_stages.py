@@ -235,3 +235,25 @@ def test_a_stage_with_bad_params_exits_with_one_line(tmp_path: Path, stage: str)
     ]
     assert result.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("name", "bad", "message"),
+    [
+        ("train_images", np.full((250, 784), np.nan, np.float32), "pixels range from nan to nan"),
+        (
+            "val_images",
+            np.full((50, 784), 255, np.float32),
+            r"pixels range from 255\.0 to 255\.0; expected finite",
+        ),
+        ("val_images", np.zeros((50, 783), np.float32), r"shape \(50, 783\); expected \(n, 784\)"),
+        ("train_labels", np.zeros(250, np.float32), "float32 array of shape"),
+    ],
+)
+def test_train_refuses_bad_prepared_arrays(
+    tmp_path: Path, prepared: Path, name: str, bad: np.ndarray, message: str
+) -> None:
+    np.save(prepared / f"{name}.npy", bad)
+    with pytest.raises(StageError, match=message):
+        train(small_params(tmp_path), prepared, tmp_path / "m.npz", tmp_path / "h.csv")
+    assert not (tmp_path / "m.npz").exists()

@@ -1,0 +1,1 @@
+"""Benchmarks the repository carries: run as commands, never as tests."""

@@ -1,0 +1,167 @@
+"""Our NumPy 784-H-10 network against scikit-learn's MLPClassifier, side by side in one process.
+
+    python -m benchmarks.versus_sklearn [--epochs 20] [--sweep-epochs 3]
+
+Both train on data/prepared (run `dvc repro` first) with the same settings: ReLU hidden
+layer, cross-entropy, Adam at lr 1e-3, batch 128, one BLAS thread. Epochs alternate
+between the two, and each epoch is also matched by the bare matrix products it cannot
+avoid (forward, backward and the validation forward pass, on ready-made contiguous
+batches), so machine noise hits all three alike. Times are medians over epochs.
+"""
+
+import argparse
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import sklearn
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import mlp
+from stages import layout
+from stages.datasets import read_split
+
+BATCH = 128
+LEARNING_RATE = 1e-3
+
+
+def bare_products(X: np.ndarray, X_val: np.ndarray, hidden: int) -> float:
+    """Seconds for the matrix products of one epoch, with nothing else around them."""
+    rng = np.random.default_rng(0)
+    W1 = rng.normal(size=(X.shape[1], hidden)).astype(np.float32)
+    W2 = rng.normal(size=(hidden, 10)).astype(np.float32)
+    batches = [np.ascontiguousarray(X[i : i + BATCH]) for i in range(0, len(X), BATCH)]
+    start = time.perf_counter()
+    for xb in batches:
+        a1 = xb @ W1
+        z2 = a1 @ W2
+        _ = a1.T @ z2  # dW2
+        dz1 = z2 @ W2.T  # back through W2
+        _ = xb.T @ dz1  # dW1
+    _ = (X_val @ W1) @ W2  # the validation pass
+    return time.perf_counter() - start
+
+
+class Ours:
+    def __init__(self, hidden: int, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.model = mlp.MLP.initialise(784, hidden, 10, mlp.make_activation("relu"), self.rng)
+        self.optimizer = mlp.make_optimizer("adam")
+        self.loss = mlp.make_loss("cross_entropy")
+
+    def epoch(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray, y_val: np.ndarray) -> None:
+        mlp.train(
+            self.model, X, y, X_val, y_val, loss=self.loss, optimizer=self.optimizer, epochs=1,
+            batch_size=BATCH, learning_rate=LEARNING_RATE, schedule="constant", weight_decay=0.0,
+            rng=self.rng,
+        )  # fmt: skip
+
+    def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
+        return float((self.model.predict(X) == y).mean())
+
+
+class Sklearn:
+    def __init__(self, hidden: int, seed: int) -> None:
+        self.model = MLPClassifier(
+            hidden_layer_sizes=(hidden,), activation="relu", solver="adam", batch_size=BATCH,
+            learning_rate_init=LEARNING_RATE, random_state=seed,
+        )  # fmt: skip
+
+    def epoch(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray, y_val: np.ndarray) -> None:
+        self.model.partial_fit(X, y, classes=np.arange(10))
+
+    def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
+        return float(self.model.score(X, y))
+
+
+def race(hidden: int, epochs: int, data: dict) -> dict:
+    """Alternate epochs of both networks and of the bare products; medians and accuracies."""
+    X, y, X_val, y_val = data["train"] + data["val"]
+    ours, theirs = Ours(hidden, seed=0), Sklearn(hidden, seed=0)
+    times: dict[str, list[float]] = {"ours": [], "sklearn": [], "products": []}
+    for _ in range(epochs):
+        for name, network in (("ours", ours), ("sklearn", theirs)):
+            start = time.perf_counter()
+            network.epoch(X, y, X_val, y_val)
+            times[name].append(time.perf_counter() - start)
+        times["products"].append(bare_products(X, X_val, hidden))
+    # The first epoch pays one-off costs (allocation, sklearn's set-up): leave it out when we can.
+    median = {name: statistics.median(t[1:] if len(t) > 2 else t) for name, t in times.items()}
+    X_test, y_test = data["test"]
+    return {
+        "hidden": hidden,
+        "epochs": epochs,
+        "ours_s": median["ours"],
+        "sklearn_s": median["sklearn"],
+        "products_s": median["products"],
+        "ours_test": ours.accuracy(X_test, y_test),
+        "sklearn_test": theirs.accuracy(X_test, y_test),
+        "n": len(y),
+    }
+
+
+def train_stage_peak_mb(params: Path) -> float:
+    """Peak resident memory of `python -m stages.train` with `params`, in a scratch directory."""
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        (root / "data").mkdir()
+        (root / "data" / "prepared").symlink_to(layout.PREPARED_DIR.resolve())
+        (root / "params.yaml").write_text(params.read_text())
+        subprocess.run([sys.executable, "-m", "stages.train"], cwd=root, check=True, capture_output=True)
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=20, help="epochs of the 784-30-10 race")
+    parser.add_argument("--sweep-epochs", type=int, default=3, help="epochs per width in the sweep")
+    parser.add_argument("--widths", type=int, nargs="*", default=[30, 64, 128, 256, 1024])
+    args = parser.parse_args()
+
+    data = {split: read_split(layout.PREPARED_DIR, split, np.float32) for split in ("train", "val", "test")}
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    blas = threadpool_info()[0]
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+        f"NumPy {np.__version__}, scikit-learn {sklearn.__version__}, "
+        f"{blas['internal_api']} {blas['version']} ({blas.get('architecture', '?')}), 1 BLAS thread\n"
+    )
+    with threadpool_limits(limits=1, user_api="blas"):
+        main_race = race(30, args.epochs, data)
+        sweep = [race(width, args.sweep_epochs, data) for width in args.widths]
+    peak = train_stage_peak_mb(Path("params.yaml"))
+
+    r = main_race
+    print(f"784-30-10, batch {BATCH}, {r['epochs']} epochs each, median seconds per epoch:\n")
+    print("| network | s/epoch | samples/s | vs scikit-learn | epoch / bare products | test accuracy |")
+    print("|---|---|---|---|---|---|")
+    for name, label in (("ours", "this project (NumPy)"), ("sklearn", "scikit-learn MLPClassifier")):
+        seconds = r[f"{name}_s"]
+        print(
+            f"| {label} | {seconds:.3f} | {r['n'] / seconds:,.0f} | {r['sklearn_s'] / seconds:.2f}x | "
+            f"{seconds / r['products_s']:.2f} | {r[f'{name}_test']:.4f} |"
+        )
+    print(f"| bare matrix products | {r['products_s']:.3f} | | | 1.00 | |")
+    print(f"\npeak resident memory of `python -m stages.train` with params.yaml: {peak:.0f} MB\n")
+    print(f"hidden-width sweep, {args.sweep_epochs} epochs each, median seconds per epoch:\n")
+    print("| hidden | ours s/epoch | scikit-learn s/epoch | speed-up | ours / bare products |")
+    print("|---|---|---|---|---|")
+    for row in sweep:
+        print(
+            f"| {row['hidden']} | {row['ours_s']:.3f} | {row['sklearn_s']:.3f} | "
+            f"{row['sklearn_s'] / row['ours_s']:.2f}x | {row['ours_s'] / row['products_s']:.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
