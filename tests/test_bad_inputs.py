@@ -1,0 +1,194 @@
+"""The catalogue of bad inputs: each stage command, fed one bad thing, must end in one line.
+
+Every case runs the real stage (`python -m stages.NAME`) in a scratch workspace holding a
+complete set of small, valid files, spoils one of them, and checks that the command
+exits non-zero with a single line naming the culprit and what would be accepted, prints
+no traceback, and leaves every file in the workspace exactly as it was.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from conftest import REPO
+from test_stages import synthetic_mnist, write_raw
+
+from stages.files import write_npz
+
+Spoil = Callable[[Path], None]
+
+
+@dataclass(frozen=True)
+class Case:
+    stage: str
+    spoil: Spoil
+    message: str  # must appear in the one line of stderr
+
+
+def set_params(**changes: object) -> Spoil:
+    def spoil(root: Path) -> None:
+        params = yaml.safe_load((root / "params.yaml").read_text())
+        params.update(changes)
+        (root / "params.yaml").write_text(yaml.safe_dump(params))
+
+    return spoil
+
+
+def write_text(name: str, text: str) -> Spoil:
+    return lambda root: (root / name).write_text(text)
+
+
+def remove(name: str) -> Spoil:
+    return lambda root: (root / name).unlink()
+
+
+def save_array(name: str, array: np.ndarray) -> Spoil:
+    def spoil(root: Path) -> None:
+        with open(root / name, "wb") as file:
+            np.save(file, array, allow_pickle=True)
+
+    return spoil
+
+
+def truncate(name: str) -> Spoil:
+    return lambda root: (root / name).write_bytes((root / name).read_bytes()[:200])
+
+
+def edit_model(**changes: np.ndarray | None) -> Spoil:
+    """Rewrite models/model.npz with arrays replaced (or removed, for None)."""
+
+    def spoil(root: Path) -> None:
+        path = root / "models" / "model.npz"
+        with np.load(path) as model:
+            arrays = {name: model[name] for name in model.files}
+        for name, value in changes.items():
+            if value is None:
+                del arrays[name]
+            else:
+                arrays[name] = value
+        write_npz(path, arrays)
+
+    return spoil
+
+
+class Payload:
+    """Unpickling this runs code: it creates a marker file. It must never happen."""
+
+    def __reduce__(self) -> tuple:
+        return (os.mkdir, ("UNPICKLED",))
+
+
+def pickled_model(root: Path) -> None:
+    path = root / "models" / "model.npz"
+    with np.load(path) as model:
+        arrays = {name: model[name] for name in model.files}
+    arrays["W1"] = np.array([Payload()], dtype=object)
+    np.savez(path, **arrays)
+
+
+PREPARED = "data/prepared"
+CASES: dict[str, Case] = {
+    # params.yaml
+    "params: width 0": Case("train", set_params(hidden=0), "hidden: 0 is not allowed; expected a whole number from 1"),
+    "params: width as text": Case("train", set_params(hidden="wide"), "hidden: 'wide' is not a whole number"),
+    "params: fractional width": Case("train", set_params(hidden=30.5), "hidden: 30.5 is not a whole number"),
+    "params: yes/no as a number": Case("train", set_params(epochs=True), "epochs: True is not a whole number"),
+    "params: negative learning rate": Case("train", set_params(lr=-0.1), "lr: -0.1 is not allowed; expected a number above 0"),
+    "params: learning rate as 1e-3": Case("train", set_params(lr="1e-3"), "lr: '1e-3' is text, not a number"),
+    "params: unknown activation": Case("train", set_params(activation="softmax"), "activation: 'softmax' is not allowed; expected one of leaky_relu, relu, sigmoid, tanh"),
+    "params: unknown loss": Case("evaluate", set_params(loss="hinge"), "loss: 'hinge' is not allowed; expected one of mae, cross_entropy"),
+    "params: unknown optimizer": Case("train", set_params(optimizer="rmsprop"), "optimizer: 'rmsprop' is not allowed; expected one of sgd, momentum, adam"),
+    "params: zero epochs": Case("train", set_params(epochs=0), "epochs: 0 is not allowed"),
+    "params: leaky slope of 1.5": Case("train", set_params(leaky_slope=1.5), "leaky_slope: 1.5 is not allowed"),
+    "params: typo in a key": Case("train", set_params(hiden=64), "unknown key 'hiden'; did you mean 'hidden'?"),
+    "params: unknown source": Case("fetch", set_params(source="kaggle"), "source: 'kaggle' is not allowed; expected one of pypi, openml, idx"),
+    "params: mirror that is not a URL": Case("fetch", set_params(idx_mirrors=["ftp://example.invalid/"]), "idx_mirrors"),
+    "params: missing file": Case("train", remove("params.yaml"), "params.yaml: file not found"),
+    "params: unparseable YAML": Case("prepare", write_text("params.yaml", "seed: [0\n"), "params.yaml: not valid YAML at line 2"),
+    "params: not a mapping": Case("prepare", write_text("params.yaml", "- seed\n"), "expected a mapping of keys to values, found list"),
+    "params: a missing key": Case("train", write_text("params.yaml", "seed: 0\n"), "missing key 'source'; expected one of pypi, openml, idx"),
+    "params: batch larger than the data": Case("train", set_params(batch_size=5000), "batch_size: 5000 is larger than the 250 training images"),
+    "params: validation set as large as the data": Case("prepare", set_params(val_size=300), "val_size: 300 leaves no training images"),
+    # data files
+    "data: raw images missing": Case("prepare", remove("data/raw/train_images.npy"), "data/raw/train_images.npy: file not found"),
+    "data: raw images truncated": Case("prepare", truncate("data/raw/train_images.npy"), "data/raw/train_images.npy: not a readable .npy array"),
+    "data: raw images of the wrong dtype": Case("prepare", save_array("data/raw/test_images.npy", np.zeros((100, 784), np.int16)), "data/raw/test_images.npy: dtype int16; expected uint8"),
+    "data: labels outside 0-9": Case("prepare", save_array("data/raw/train_labels.npy", np.full(300, 10, np.uint8)), "data/raw/train_labels.npy: holds label 10; expected digits 0 to 9"),
+    "data: fewer labels than images": Case("train", save_array(f"{PREPARED}/val_labels.npy", np.zeros(49, np.uint8)), "val_labels.npy: 49 labels for 50 images"),
+    "data: NaN pixels": Case("train", save_array(f"{PREPARED}/train_images.npy", np.full((250, 784), np.nan, np.float32)), "train_images.npy: pixels range from nan to nan; expected finite values in [0, 1]"),
+    "data: pixels out of range": Case("train", save_array(f"{PREPARED}/val_images.npy", np.full((50, 784), 255.0, np.float32)), "val_images.npy: pixels range from 255.0 to 255.0"),
+    "data: validation narrower than train": Case("train", save_array(f"{PREPARED}/val_images.npy", np.zeros((50, 783), np.float32)), "val_images.npy: shape (50, 783); expected (n, 784)"),
+    "data: test images of the wrong shape": Case("evaluate", save_array(f"{PREPARED}/test_images.npy", np.zeros((100, 28, 28), np.float32)), "test_images.npy: shape (100, 28, 28)"),
+    "data: a pickled array": Case("train", save_array(f"{PREPARED}/train_labels.npy", np.array([Payload()], dtype=object)), "train_labels.npy: not a readable .npy array (Object arrays cannot be loaded when allow_pickle=False)"),
+    # model files
+    "model: missing": Case("evaluate", remove("models/model.npz"), "models/model.npz: file not found"),
+    "model: not an archive": Case("evaluate", write_text("models/model.npz", "W1,b1\n"), "models/model.npz: not a readable .npz archive of plain arrays"),
+    "model: W2 missing": Case("evaluate", edit_model(W2=None), "models/model.npz: no array 'W2'"),
+    "model: W1 of the wrong shape": Case("evaluate", edit_model(W1=np.zeros((784, 12), np.float32)), "W1 has shape (784, 12); the model's hidden width 16 needs (784, 16)"),
+    "model: width disagrees with its metadata": Case("evaluate", edit_model(hidden=np.array(64)), "W1 has shape (784, 16); the model's hidden width 64 needs (784, 64)"),
+    "model: unknown activation": Case("evaluate", edit_model(activation=np.array("swish")), "activation array('swish'"),
+    "model: NaN weights": Case("evaluate", edit_model(b2=np.full(10, np.nan, np.float32)), "b2 must be finite float32 or float64 numbers"),
+    "model: pickled objects": Case("evaluate", pickled_model, "models/model.npz: not a readable .npz archive of plain arrays (Object arrays cannot be loaded"),
+    # divergence
+    "training: loss diverges": Case("train", set_params(lr=10.0, loss="cross_entropy", optimizer="momentum", momentum=0.99, lr_schedule="constant", epochs=50), "no model was written: try a lower learning rate than lr: 10.0"),
+}  # fmt: skip
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def run_stage(root: Path, stage: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", f"stages.{stage}"], cwd=root, capture_output=True, text=True,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def valid_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Small, valid files for every stage: params, raw and prepared data, a trained model."""
+    root = tmp_path_factory.mktemp("workspace")
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params.update(hidden=16, epochs=2, batch_size=32, val_size=50)
+    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    write_raw(root / "data" / "raw", synthetic_mnist())
+    for stage in ("prepare", "train", "evaluate"):
+        assert run_stage(root, stage).returncode == 0
+    return root
+
+
+@pytest.fixture
+def workspace(valid_workspace: Path, tmp_path: Path) -> Path:
+    subprocess.run(["cp", "-a", f"{valid_workspace}/.", str(tmp_path)], check=True)
+    return tmp_path
+
+
+def test_the_catalogue_has_at_least_thirty_cases() -> None:
+    assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_input_ends_in_one_line_and_changes_nothing(workspace: Path, name: str) -> None:
+    case = CASES[name]
+    case.spoil(workspace)
+    before = snapshot(workspace)
+    result = run_stage(workspace, case.stage)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert case.message in lines[0]
+    assert snapshot(workspace) == before
+    assert not (workspace / "UNPICKLED").exists()
