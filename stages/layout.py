@@ -7,6 +7,9 @@ PREPARED_DIR = Path("data/prepared")
 MODEL_PATH = Path("models/model.npz")
 HISTORY_PATH = Path("metrics/train_history.csv")
 METRICS_PATH = Path("metrics/test.json")
+CONFUSION_PATH = Path("metrics/confusion.csv")
+MISCLASSIFIED_PATH = Path("metrics/misclassified.png")
+WEIGHTS_PICTURE_PATH = Path("metrics/weights.png")
 PARAMS_PATH = Path("params.yaml")
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import environment, make_copy, run
 from http_server import FaultyServer, serve
 from test_bad_inputs import run_stage, snapshot, valid_workspace, workspace  # noqa: F401
-from test_pipeline import environment, make_copy, run
 from threadpoolctl import threadpool_limits
 
 import mlp

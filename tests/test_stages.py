@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import REPO, write_params
+from PIL import Image
 
 from stages import fetch, layout
 from stages.cli import StageError
-from stages.evaluate import evaluate
+from stages.evaluate import Outputs, evaluate
 from stages.model_file import load_model
 from stages.params import load_params
 from stages.prepare import prepare
@@ -209,14 +210,26 @@ def test_diverging_training_writes_no_model(tmp_path: Path, prepared: Path) -> N
 
 def test_evaluate_writes_metrics(tmp_path: Path, prepared: Path) -> None:
     train(small_params(tmp_path), prepared, tmp_path / "model.npz", tmp_path / "h.csv")
-    metrics = evaluate(tmp_path / "model.npz", prepared, tmp_path / "test.json", "cross_entropy", threads=1)
+    outputs = Outputs(
+        *(tmp_path / name for name in ("test.json", "confusion.csv", "wrong.png", "weights.png"))
+    )
+    metrics = evaluate(tmp_path / "model.npz", prepared, outputs, "cross_entropy", threads=1)
     assert json.loads((tmp_path / "test.json").read_text()) == metrics
     assert metrics["test_accuracy"] > 0.9
     assert set(metrics["per_digit_accuracy"]) == {str(d) for d in range(10)}
     model = load_model(tmp_path / "model.npz")
     images = np.load(prepared / "test_images.npy")
     labels = np.load(prepared / "test_labels.npy")
-    assert metrics["test_accuracy"] == pytest.approx((model.predict(images) == labels).mean(), abs=1e-6)
+    predicted = model.predict(images)
+    assert metrics["test_accuracy"] == pytest.approx((predicted == labels).mean(), abs=1e-6)
+    rows = list(csv.DictReader(outputs.confusion.open()))
+    assert [(int(r["actual"]), int(r["predicted"])) for r in rows] == list(
+        zip(labels, predicted, strict=True)
+    )
+    with Image.open(outputs.weights) as picture:
+        assert picture.format == "PNG" and picture.size == (10 * (84 + 2) + 2, 2 * (84 + 2) + 2)  # 16 units
+    with Image.open(outputs.misclassified) as picture:
+        assert picture.format == "PNG"
 
 
 # the stages as commands ----------------------------------------------------------------------

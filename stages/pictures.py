@@ -1,0 +1,55 @@
+"""Pictures for learners: the learned first-layer filters and the test digits the network got wrong."""
+
+import math
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+SIDE = 28
+
+
+def _grid(tiles: list[Image.Image], columns: int, gap: int = 2, background: int = 128) -> Image.Image:
+    width, height = tiles[0].size
+    rows = math.ceil(len(tiles) / columns)
+    sheet = Image.new(tiles[0].mode, (columns * (width + gap) + gap, rows * (height + gap) + gap), background)
+    for index, tile in enumerate(tiles):
+        row, column = divmod(index, columns)
+        sheet.paste(tile, (gap + column * (width + gap), gap + row * (height + gap)))
+    return sheet
+
+
+def weights_image(W1: np.ndarray, scale: int = 3, max_units: int = 256) -> Image.Image:
+    """Each hidden unit's 784 input weights as a 28x28 tile: mid-grey is 0, white positive, black negative.
+
+    Each tile is scaled by its own largest absolute weight, so every unit's pattern shows.
+    """
+    tiles = []
+    for unit in W1.T[:max_units]:
+        limit = float(np.abs(unit).max()) or 1.0
+        pixels = np.round(127.5 + 127.5 * unit / limit).astype(np.uint8).reshape(SIDE, SIDE)
+        tiles.append(
+            Image.fromarray(pixels, "L").resize((SIDE * scale, SIDE * scale), Image.Resampling.NEAREST)
+        )
+    return _grid(tiles, columns=min(10, len(tiles)))
+
+
+def misclassified_image(
+    images: np.ndarray, labels: np.ndarray, predicted: np.ndarray, limit: int = 40, scale: int = 3
+) -> Image.Image:
+    """Up to `limit` test digits the network got wrong, each captioned "true -> predicted"."""
+    wrong = np.flatnonzero(predicted != labels)[:limit]
+    font = ImageFont.load_default()
+    tiles = []
+    for index in wrong:
+        digit = Image.fromarray(np.round(images[index] * 255).astype(np.uint8).reshape(SIDE, SIDE), "L")
+        tile = Image.new("RGB", (SIDE * scale, SIDE * scale + 14), "white")
+        tile.paste(
+            digit.resize((SIDE * scale, SIDE * scale), Image.Resampling.NEAREST).convert("RGB"), (0, 14)
+        )
+        ImageDraw.Draw(tile).text(
+            (2, 1), f"{labels[index]} -> {predicted[index]}", fill="firebrick", font=font
+        )
+        tiles.append(tile)
+    if not tiles:
+        tiles = [Image.new("RGB", (SIDE * scale, SIDE * scale + 14), "white")]
+    return _grid(tiles, columns=10, background=200)

@@ -1,0 +1,120 @@
+"""Predict the digit in each image with the trained network.
+
+    mlp-predict IMAGE [IMAGE ...]        (or: python -m stages.predict IMAGE ...)
+
+Any PNG or JPEG of a single digit is first put into MNIST's form: greyscale, white
+digit on black, the digit scaled into a 20x20 box and centred by its centre of mass
+on a 28x28 canvas. An image that is already in that form is used as it is.
+"""
+
+import argparse
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from stages import layout
+from stages.cli import StageError, run_stage
+from stages.model_file import load_model
+
+SIDE, BOX = 28, 20
+MAX_BYTES = 20 * 2**20
+MAX_PIXELS = 25_000_000  # e.g. 5000 x 5000; refused before any pixel is decoded
+FORMATS = ("PNG", "JPEG")
+
+
+def read_image(path: Path) -> np.ndarray:
+    """The greyscale pixels of the PNG or JPEG at `path`, as floats in [0, 1]."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise StageError(f"{path}: file not found") from None
+    if size == 0:
+        raise StageError(f"{path}: empty file; expected a PNG or JPEG image")
+    if size > MAX_BYTES:
+        raise StageError(f"{path}: {size} bytes is too large; expected an image of at most {MAX_BYTES} bytes")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path, formats=FORMATS) as image:
+                width, height = image.size
+                if width * height > MAX_PIXELS:
+                    raise StageError(
+                        f"{path}: {width}x{height} pixels is too large; expected at most {MAX_PIXELS} pixels"
+                    )
+                grey = np.asarray(image.convert("L"), dtype=np.float32) / 255
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise StageError(f"{path}: not a PNG or JPEG image (or a damaged one)") from None
+    except OSError as error:
+        raise StageError(f"{path}: cannot be decoded ({error}); expected a PNG or JPEG image") from None
+    return grey
+
+
+def centre_of_mass(pixels: np.ndarray) -> tuple[float, float]:
+    rows, cols = np.indices(pixels.shape)
+    total = pixels.sum()
+    return float((rows * pixels).sum() / total), float((cols * pixels).sum() / total)
+
+
+def to_mnist(grey: np.ndarray, origin: str) -> np.ndarray:
+    """`grey` as a 784-vector in MNIST's form (see the module docstring)."""
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    ink = 1 - grey if np.median(border) > 0.5 else grey  # MNIST is white on black
+    # Paper is rarely pure white: measure ink from the background's level, not from 0.
+    background = float(np.median(np.concatenate([ink[0], ink[-1], ink[:, 0], ink[:, -1]])))
+    ink = np.clip((ink - background) / max(1 - background, 1e-6), 0, 1)
+    rows = np.flatnonzero(ink.max(axis=1) > 0.2)
+    cols = np.flatnonzero(ink.max(axis=0) > 0.2)
+    if rows.size == 0:
+        raise StageError(f"{origin}: no digit found (the image is blank)")
+    height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    centred = np.subtract(centre_of_mass(ink), (SIDE - 1) / 2)
+    if ink.shape == (SIDE, SIDE) and max(height, width) <= BOX and np.abs(centred).max() <= 1.5:
+        return ink.reshape(-1)
+
+    digit = Image.fromarray(
+        np.round(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] * 255).astype(np.uint8)
+    )
+    scale = BOX / max(height, width)
+    digit = digit.resize(
+        (max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.LANCZOS
+    )
+    pixels = np.asarray(digit, dtype=np.float32) / 255
+    canvas = np.zeros((SIDE, SIDE), dtype=np.float32)
+    top = (SIDE - pixels.shape[0]) // 2
+    left = (SIDE - pixels.shape[1]) // 2
+    canvas[top : top + pixels.shape[0], left : left + pixels.shape[1]] = pixels
+    # Move the centre of mass to the centre, as MNIST was made; the 20x20 box keeps it inside.
+    dy, dx = np.round(np.subtract((SIDE - 1) / 2, centre_of_mass(canvas))).astype(int)
+    canvas = np.roll(canvas, (dy, dx), axis=(0, 1))
+    return canvas.reshape(-1)
+
+
+def predict(model_path: Path, images: list[Path]) -> list[tuple[Path, int, float]]:
+    """(image, predicted digit, its probability) for each image; every image is read first."""
+    model = load_model(model_path)
+    X = np.stack([to_mnist(read_image(path), str(path)) for path in images])
+    probabilities = model.predict_proba(X.astype(model.W1.dtype))
+    digits = probabilities.argmax(axis=1)
+    return [
+        (path, int(digit), float(p[digit]))
+        for path, digit, p in zip(images, digits, probabilities, strict=True)
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="mlp-predict", description="Predict the digit in each image.")
+    parser.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="PNG or JPEG files")
+    parser.add_argument("--model", type=Path, default=layout.MODEL_PATH, help="default: %(default)s")
+    args = parser.parse_args()
+
+    def work() -> None:
+        for path, digit, probability in predict(args.model, args.images):
+            print(f"{path}: {digit} (probability {probability:.3f})")
+
+    run_stage(work)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""mlp-predict on real test digits written as image files, and on images it must refuse."""
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+N_DIGITS = 30
+
+
+@pytest.fixture(scope="module")
+def digits(
+    trained_repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, np.ndarray, list[int]]:
+    """The first test digits as PNG files, and what the evaluate stage predicted for them."""
+    folder = tmp_path_factory.mktemp("digits")
+    images = np.load(trained_repo / "data" / "prepared" / "test_images.npy")[:N_DIGITS]
+    pixels = np.round(images * 255).astype(np.uint8).reshape(-1, 28, 28)
+    for index, digit in enumerate(pixels):
+        Image.fromarray(digit).save(folder / f"digit{index:02}.png")
+    with (trained_repo / "metrics" / "confusion.csv").open() as file:
+        predicted = [int(row["predicted"]) for row in csv.DictReader(file)][:N_DIGITS]
+    return folder, pixels, predicted
+
+
+def predict(repo: Path, *images: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "stages.predict", *map(str, images)], cwd=repo, capture_output=True, text=True,
+        env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+    )  # fmt: skip
+
+
+def predicted_digits(result: subprocess.CompletedProcess) -> list[int]:
+    assert result.returncode == 0, result.stderr
+    return [int(line.split(": ")[1].split()[0]) for line in result.stdout.splitlines()]
+
+
+def test_predictions_equal_the_evaluate_stage(trained_repo: Path, digits) -> None:
+    folder, _, expected = digits
+    result = predict(trained_repo, *sorted(folder.glob("digit*.png")))
+    assert predicted_digits(result) == expected
+    assert "probability" in result.stdout.splitlines()[0]
+
+
+def test_inverted_and_off_centre_digits(trained_repo: Path, digits, tmp_path: Path) -> None:
+    _, pixels, expected = digits
+    inverted = tmp_path / "inverted.png"
+    Image.fromarray(255 - pixels[0]).save(inverted)  # black on white, as a scan would be
+    off_centre = tmp_path / "off_centre.jpg"
+    canvas = np.full((150, 200), 235, np.uint8)  # light paper, digit large and near a corner
+    digit = np.asarray(Image.fromarray(pixels[1]).resize((112, 112)), dtype=np.int32)
+    canvas[5:117, 80:192] = 235 - digit * 235 // 255
+    Image.fromarray(canvas).save(off_centre, quality=90)
+    result = predict(trained_repo, inverted, off_centre)
+    assert predicted_digits(result) == expected[:2]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda path: path.write_text("not an image\n"), "not a PNG or JPEG image"),
+        (lambda path: path.write_bytes(b""), "empty file; expected a PNG or JPEG image"),
+        (lambda path: Image.new("L", (6000, 5000)).save(path), "6000x5000 pixels is too large; expected at most"),
+        (lambda path: Image.new("L", (40, 40), 255).save(path), "no digit found (the image is blank)"),
+        (lambda path: path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 50), "not a PNG or JPEG image"),
+    ],
+    ids=["text file", "empty file", "oversized image", "blank image", "damaged PNG"],
+)  # fmt: skip
+def test_bad_images_end_in_one_line(trained_repo: Path, tmp_path: Path, make, message: str) -> None:
+    path = tmp_path / "bad.png"
+    make(path)
+    result = predict(trained_repo, path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}: ") and message in lines[0]
+
+
+def test_missing_model(tmp_path: Path, digits) -> None:
+    folder, _, _ = digits
+    result = predict(tmp_path, folder / "digit00.png")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: models/model.npz: file not found; run `dvc repro` to make it"
+    ]
