@@ -65,7 +65,7 @@ def test_inverted_and_off_centre_digits(trained_repo: Path, digits, tmp_path: Pa
     [
         (lambda path: path.write_text("not an image\n"), "not a PNG or JPEG image"),
         (lambda path: path.write_bytes(b""), "empty file; expected a PNG or JPEG image"),
-        (lambda path: Image.new("L", (6000, 5000)).save(path), "6000x5000 pixels is too large; expected at most"),
+        (lambda path: Image.new("L", (6000, 5000)).save(path), "6000x5000 pixels is too large"),
         (lambda path: Image.new("L", (40, 40), 255).save(path), "no digit found (the image is blank)"),
         (lambda path: path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 50), "not a PNG or JPEG image"),
     ],
