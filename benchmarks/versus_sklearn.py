@@ -12,7 +12,6 @@ batches), so machine noise hits all three alike. Times are medians over epochs.
 import argparse
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -117,8 +116,16 @@ def train_stage_peak_mb(params: Path) -> float:
         (root / "data").mkdir()
         (root / "data" / "prepared").symlink_to(layout.PREPARED_DIR.resolve())
         (root / "params.yaml").write_text(params.read_text())
-        subprocess.run([sys.executable, "-m", "stages.train"], cwd=root, check=True, capture_output=True)
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        # The stage reports its own peak: a child's ru_maxrss as seen from here would
+        # include this process's memory, which the child shares until it execs.
+        report = (
+            "import resource, runpy; runpy.run_module('stages.train', run_name='__main__'); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", report], cwd=root, check=True, capture_output=True, text=True
+        )
+    return int(result.stdout.splitlines()[-1]) / 1024
 
 
 def main() -> None:
@@ -130,7 +137,7 @@ def main() -> None:
 
     data = {split: read_split(layout.PREPARED_DIR, split, np.float32) for split in ("train", "val", "test")}
     warnings.simplefilter("ignore", ConvergenceWarning)
-    blas = threadpool_info()[0]
+    blas = next(library for library in threadpool_info() if library["user_api"] == "blas")
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
         f"NumPy {np.__version__}, scikit-learn {sklearn.__version__}, "

@@ -5,12 +5,14 @@ Prints one line per epoch and writes the per-epoch history as CSV for `dvc plots
 
 import csv
 import io
+import sys
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
+from tqdm import tqdm
 
 import mlp
 from stages import layout
@@ -29,12 +31,11 @@ def history_csv(history: list[mlp.EpochRecord]) -> str:
     return buffer.getvalue()
 
 
-def print_epoch(epochs: int, record: mlp.EpochRecord) -> None:
-    print(
+def epoch_line(epochs: int, record: mlp.EpochRecord) -> str:
+    return (
         f"epoch {record.epoch:>{len(str(epochs))}}/{epochs}  lr {record.learning_rate:.2e}  "
         f"train_loss {record.train_loss:.5f}  val_loss {record.val_loss:.5f}  "
-        f"val_acc {record.val_accuracy:.4f}",
-        flush=True,
+        f"val_acc {record.val_accuracy:.4f}"
     )
 
 
@@ -54,7 +55,15 @@ def train(params: Params, data_dir: Path, model_path: Path, history_path: Path) 
     )
     # BLAS's own choice of threads is erratic on products this small; the result is
     # bit-reproducible for a fixed thread count.
-    with threadpool_limits(limits=params.threads, user_api="blas"):
+    # A progress bar on a terminal only (disable=None); in logs, just the epoch lines.
+    progress = tqdm(total=params.epochs, unit="epoch", disable=None, leave=False)
+
+    def on_epoch(record: mlp.EpochRecord) -> None:
+        progress.update()
+        tqdm.write(epoch_line(params.epochs, record))
+        sys.stdout.flush()
+
+    with threadpool_limits(limits=params.threads, user_api="blas"), progress:
         try:
             history = mlp.train(
                 model,
@@ -71,7 +80,7 @@ def train(params: Params, data_dir: Path, model_path: Path, history_path: Path) 
                 weight_decay=params.weight_decay,
                 rng=rng,
                 augment=augment,
-                on_epoch=lambda record: print_epoch(params.epochs, record),
+                on_epoch=on_epoch,
             )
         except mlp.TrainingDivergedError as diverged:
             raise StageError(

