@@ -116,11 +116,11 @@ def train_stage_peak_mb(params: Path) -> float:
         (root / "data").mkdir()
         (root / "data" / "prepared").symlink_to(layout.PREPARED_DIR.resolve())
         (root / "params.yaml").write_text(params.read_text())
-        # The stage reports its own peak: a child's ru_maxrss as seen from here would
-        # include this process's memory, which the child shares until it execs.
+        # The stage reports its own peak (VmHWM, in kB). ru_maxrss would not do: Linux
+        # carries it across exec, so it would count this process's memory, shared at fork.
         report = (
-            "import resource, runpy; runpy.run_module('stages.train', run_name='__main__'); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+            "import re, runpy; runpy.run_module('stages.train', run_name='__main__'); "
+            r"print(re.search(r'VmHWM:\s+(\d+)', open('/proc/self/status').read())[1])"
         )
         result = subprocess.run(
             [sys.executable, "-c", report], cwd=root, check=True, capture_output=True, text=True
@@ -137,11 +137,14 @@ def main() -> None:
 
     data = {split: read_split(layout.PREPARED_DIR, split, np.float32) for split in ("train", "val", "test")}
     warnings.simplefilter("ignore", ConvergenceWarning)
-    blas = next(library for library in threadpool_info() if library["user_api"] == "blas")
+    blas = ", ".join(
+        f"{lib['internal_api']} {lib['version']} ({lib.get('architecture', '?')})"
+        for lib in threadpool_info()
+        if lib["user_api"] == "blas"
+    )
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
-        f"NumPy {np.__version__}, scikit-learn {sklearn.__version__}, "
-        f"{blas['internal_api']} {blas['version']} ({blas.get('architecture', '?')}), 1 BLAS thread\n"
+        f"NumPy {np.__version__}, scikit-learn {sklearn.__version__}; BLAS: {blas}; 1 BLAS thread\n"
     )
     with threadpool_limits(limits=1, user_api="blas"):
         main_race = race(30, args.epochs, data)

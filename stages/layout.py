@@ -10,7 +10,6 @@ METRICS_PATH = Path("metrics/test.json")
 CONFUSION_PATH = Path("metrics/confusion.csv")
 MISCLASSIFIED_PATH = Path("metrics/misclassified.png")
 WEIGHTS_PICTURE_PATH = Path("metrics/weights.png")
-PARAMS_PATH = Path("params.yaml")
 
 
 def array_path(directory: Path, name: str) -> Path:
