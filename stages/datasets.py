@@ -8,7 +8,8 @@ from stages.cli import StageError
 from stages.files import read_npy
 from stages.layout import array_path
 
-PIXELS = 28 * 28
+SIDE = 28
+PIXELS = SIDE * SIDE
 N_CLASSES = 10
 
 

@@ -16,9 +16,10 @@ from PIL import Image, UnidentifiedImageError
 
 from stages import layout
 from stages.cli import StageError, run_stage
+from stages.datasets import SIDE
 from stages.model_file import load_model
 
-SIDE, BOX = 28, 20
+BOX = 20  # MNIST scaled each digit to fit 20x20, then centred it on 28x28
 MAX_BYTES = 20 * 2**20
 MAX_PIXELS = 25_000_000  # e.g. 5000 x 5000; refused before any pixel is decoded
 FORMATS = ("PNG", "JPEG")

@@ -17,7 +17,7 @@ from tqdm import tqdm
 import mlp
 from stages import layout
 from stages.cli import StageError, run_stage
-from stages.datasets import N_CLASSES, PIXELS, read_split
+from stages.datasets import N_CLASSES, PIXELS, SIDE, read_split
 from stages.files import replaced_on_success
 from stages.model_file import save_model
 from stages.params import Params, load_params
@@ -51,10 +51,8 @@ def train(params: Params, data_dir: Path, model_path: Path, history_path: Path) 
     activation = mlp.make_activation(params.activation, params.leaky_slope)
     model = mlp.MLP.initialise(PIXELS, params.hidden, N_CLASSES, activation, rng, params.init)
     augment = (
-        partial(mlp.random_shift, max_shift=params.augment_shift, side=28) if params.augment_shift else None
+        partial(mlp.random_shift, max_shift=params.augment_shift, side=SIDE) if params.augment_shift else None
     )
-    # BLAS's own choice of threads is erratic on products this small; the result is
-    # bit-reproducible for a fixed thread count.
     # A progress bar on a terminal only (disable=None); in logs, just the epoch lines.
     progress = tqdm(total=params.epochs, unit="epoch", disable=None, leave=False)
 
@@ -63,6 +61,8 @@ def train(params: Params, data_dir: Path, model_path: Path, history_path: Path) 
         tqdm.write(epoch_line(params.epochs, record))
         sys.stdout.flush()
 
+    # BLAS's own choice of threads is erratic on products this small, and the weights
+    # are bit-reproducible only for a fixed thread count: so the params decide.
     with threadpool_limits(limits=params.threads, user_api="blas"), progress:
         try:
             history = mlp.train(

