@@ -19,7 +19,7 @@ from stages.params import load_params
 from stages.sources import canonical, idx, openml
 from stages.sources.download import Policy, download
 
-FAST = Policy(timeout=0.5, attempts=2, backoff=0.01)
+FAST = Policy(timeout=1.0, attempts=2, backoff=0.01)  # generous: CI machines are shared
 
 
 def idx_bytes(array: np.ndarray, magic: int) -> bytes:
@@ -42,7 +42,7 @@ def idx_files(arrays: dict[str, np.ndarray]) -> tuple[dict[str, bytes], dict[str
 def mnist_server() -> tuple[FaultyServer, dict, dict]:
     arrays = synthetic_mnist(30, 10)
     files, names = idx_files(arrays)
-    return FaultyServer(files, stall_seconds=2.0), names, arrays
+    return FaultyServer(files, stall_seconds=3.0), names, arrays
 
 
 def closed_port_url() -> str:
