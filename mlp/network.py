@@ -81,7 +81,13 @@ class MLP:
         return self.logits(X).argmax(axis=1)
 
     def loss_and_gradient(self, X: np.ndarray, labels: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
-        """The batch's mean loss and its gradient with respect to `theta`."""
+        """The batch's mean loss and its gradient with respect to `theta`.
+
+        Backpropagation is the chain rule applied layer by layer, from the loss down:
+            dW2 = a1^T dz2      db2 = sum of dz2 over the batch
+            dz1 = (dz2 W2^T) * f'(z1)
+            dW1 = x^T dz1       db1 = sum of dz1 over the batch
+        """
         z1 = X @ self.W1 + self.b1
         a1 = self.activation(z1)
         z2 = a1 @ self.W2 + self.b2
