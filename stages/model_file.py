@@ -59,4 +59,6 @@ def load_model(path: Path) -> MLP:
         if array.dtype not in (np.float32, np.float64) or not np.isfinite(array).all():
             raise StageError(f"{path}: {name} must be finite float32 or float64 numbers, found {array.dtype}")
     slope = float(arrays["leaky_slope"])
+    if not 0 <= slope <= 1:
+        raise StageError(f"{path}: leaky_slope {slope}; expected a number from 0 to 1")
     return MLP(*(arrays[name] for name in WEIGHTS), make_activation(str(activation), slope))

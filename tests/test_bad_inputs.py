@@ -134,6 +134,7 @@ CASES: dict[str, Case] = {
     "model: W1 of the wrong shape": Case("evaluate", edit_model(W1=np.zeros((784, 12), np.float32)), "W1 has shape (784, 12); the model's hidden width 16 needs (784, 16)"),
     "model: width disagrees with its metadata": Case("evaluate", edit_model(hidden=np.array(64)), "W1 has shape (784, 16); the model's hidden width 64 needs (784, 64)"),
     "model: unknown activation": Case("evaluate", edit_model(activation=np.array("swish")), "activation array('swish'"),
+    "model: leaky slope out of range": Case("evaluate", edit_model(leaky_slope=np.array(5.0)), "models/model.npz: leaky_slope 5.0; expected a number from 0 to 1"),
     "model: NaN weights": Case("evaluate", edit_model(b2=np.full(10, np.nan, np.float32)), "b2 must be finite float32 or float64 numbers"),
     "model: pickled objects": Case("evaluate", pickled_model, "models/model.npz: not a readable .npz archive of plain arrays (Object arrays cannot be loaded"),
     # divergence
