@@ -18,7 +18,7 @@ def read_images(path: Path, dtype: type) -> np.ndarray:
     images = read_npy(path)
     if images.ndim != 2 or images.shape[1] != PIXELS or images.shape[0] == 0:
         raise StageError(
-            f"{path}: shape {images.shape}; expected (n, {PIXELS}) with n >= 1 images of 28x28 pixels"
+            f"{path}: shape {images.shape}; expected (n, {PIXELS}) with n >= 1 images of {SIDE}x{SIDE} pixels"
         )
     if images.dtype != dtype:
         raise StageError(f"{path}: dtype {images.dtype}; expected {np.dtype(dtype)}")

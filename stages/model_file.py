@@ -14,6 +14,7 @@ from stages.datasets import N_CLASSES, PIXELS
 from stages.files import read_npz, write_npz
 
 WEIGHTS = ("W1", "b1", "W2", "b2")
+FIELDS = (*WEIGHTS, "activation", "leaky_slope", "hidden")
 
 
 def save_model(path: Path, model: MLP) -> None:
@@ -34,11 +35,9 @@ def save_model(path: Path, model: MLP) -> None:
 def load_model(path: Path) -> MLP:
     """The network in `path`, after checking every array's presence, shape and values."""
     arrays = read_npz(path)
-    missing = [name for name in (*WEIGHTS, "activation", "leaky_slope", "hidden") if name not in arrays]
+    missing = [name for name in FIELDS if name not in arrays]
     if missing:
-        raise StageError(
-            f"{path}: no array {missing[0]!r}; expected W1, b1, W2, b2, activation, leaky_slope, hidden"
-        )
+        raise StageError(f"{path}: no array {missing[0]!r}; expected {', '.join(FIELDS)}")
     activation = arrays["activation"]
     if activation.dtype.kind != "U" or activation.ndim != 0 or str(activation) not in ACTIVATIONS:
         raise StageError(f"{path}: activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}")

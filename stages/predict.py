@@ -60,10 +60,10 @@ def centre_of_mass(pixels: np.ndarray) -> tuple[float, float]:
 
 def to_mnist(grey: np.ndarray, origin: str) -> np.ndarray:
     """`grey` as a 784-vector in MNIST's form (see the module docstring)."""
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    ink = 1 - grey if np.median(border) > 0.5 else grey  # MNIST is white on black
+    paper = float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
+    # MNIST is white on black, so dark-on-light is inverted, paper level and all.
+    ink, background = (1 - grey, 1 - paper) if paper > 0.5 else (grey, paper)
     # Paper is rarely pure white: measure ink from the background's level, not from 0.
-    background = float(np.median(np.concatenate([ink[0], ink[-1], ink[:, 0], ink[:, -1]])))
     ink = np.clip((ink - background) / max(1 - background, 1e-6), 0, 1)
     rows = np.flatnonzero(ink.max(axis=1) > 0.2)
     cols = np.flatnonzero(ink.max(axis=0) > 0.2)
