@@ -1,3 +1,4 @@
+import hashlib
 import os
 import re
 import shutil
@@ -8,6 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+
+from stages import layout
+from stages.sources import canonical
 
 
 @pytest.fixture
@@ -20,10 +24,71 @@ REPO = Path(__file__).resolve().parent.parent
 
 def write_params(path: Path, **overrides: object) -> Path:
     """The repository's params.yaml with `overrides` applied, written to `path`."""
-    params = yaml.safe_load((REPO / "params.yaml").read_text())
-    params.update(overrides)
-    path.write_text(yaml.safe_dump(params))
+    path.write_text((REPO / "params.yaml").read_text())
+    update_params(path, **overrides)
     return path
+
+
+def update_params(path: Path, **changes: object) -> None:
+    """`path` (a params.yaml) with `changes` applied."""
+    params = yaml.safe_load(path.read_text())
+    params.update(changes)
+    path.write_text(yaml.safe_dump(params))
+
+
+def synthetic_mnist(n_train: int = 300, n_test: int = 100, seed: int = 0) -> dict[str, np.ndarray]:
+    """uint8 digits whose class is written in a block of bright pixels, so a network can learn it."""
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for split, n in (("train", n_train), ("test", n_test)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = rng.integers(0, 60, (n, 784)).astype(np.uint8)
+        for digit in range(10):
+            images[labels == digit, digit * 70 : digit * 70 + 70] = 255
+        arrays[f"{split}_images"], arrays[f"{split}_labels"] = images, labels
+    return arrays
+
+
+def expected_hashes(arrays: dict[str, np.ndarray]) -> dict[str, canonical.Expected]:
+    return {name: canonical.Expected(a.shape, canonical.array_sha256(a)) for name, a in arrays.items()}
+
+
+def write_raw(directory: Path, arrays: dict[str, np.ndarray]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, array in arrays.items():
+        np.save(layout.array_path(directory, name), array)
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def run_stage(root: Path, stage: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", f"stages.{stage}"], cwd=root, capture_output=True, text=True,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def valid_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Small, valid files for every stage: params, raw and prepared data, a trained model."""
+    root = tmp_path_factory.mktemp("workspace")
+    write_params(root / "params.yaml", hidden=16, epochs=2, batch_size=32, val_size=50)
+    write_raw(root / "data" / "raw", synthetic_mnist())
+    for stage in ("prepare", "train", "evaluate"):
+        assert run_stage(root, stage).returncode == 0
+    return root
+
+
+@pytest.fixture
+def workspace(valid_workspace: Path, tmp_path: Path) -> Path:
+    subprocess.run(["cp", "-a", f"{valid_workspace}/.", str(tmp_path)], check=True)
+    return tmp_path
 
 
 def tracked_files(repo: Path) -> list[str]:

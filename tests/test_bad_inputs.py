@@ -6,19 +6,14 @@ exits non-zero with a single line naming the culprit and what would be accepted,
 no traceback, and leaves every file in the workspace exactly as it was.
 """
 
-import hashlib
 import os
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
-from conftest import REPO
-from test_stages import synthetic_mnist, write_raw
+from conftest import run_stage, snapshot, update_params
 
 from stages.files import write_npz
 
@@ -33,12 +28,7 @@ class Case:
 
 
 def set_params(**changes: object) -> Spoil:
-    def spoil(root: Path) -> None:
-        params = yaml.safe_load((root / "params.yaml").read_text())
-        params.update(changes)
-        (root / "params.yaml").write_text(yaml.safe_dump(params))
-
-    return spoil
+    return lambda root: update_params(root / "params.yaml", **changes)
 
 
 def write_text(name: str, text: str) -> Spoil:
@@ -140,40 +130,6 @@ CASES: dict[str, Case] = {
     # divergence
     "training: loss diverges": Case("train", set_params(lr=10.0, loss="cross_entropy", optimizer="momentum", momentum=0.99, lr_schedule="constant", epochs=50), "no model was written: try a lower learning rate than lr: 10.0"),
 }  # fmt: skip
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
-        if path.is_file()
-    }
-
-
-def run_stage(root: Path, stage: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", f"stages.{stage}"], cwd=root, capture_output=True, text=True,
-        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO)},
-    )  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def valid_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Small, valid files for every stage: params, raw and prepared data, a trained model."""
-    root = tmp_path_factory.mktemp("workspace")
-    params = yaml.safe_load((REPO / "params.yaml").read_text())
-    params.update(hidden=16, epochs=2, batch_size=32, val_size=50)
-    (root / "params.yaml").write_text(yaml.safe_dump(params))
-    write_raw(root / "data" / "raw", synthetic_mnist())
-    for stage in ("prepare", "train", "evaluate"):
-        assert run_stage(root, stage).returncode == 0
-    return root
-
-
-@pytest.fixture
-def workspace(valid_workspace: Path, tmp_path: Path) -> Path:
-    subprocess.run(["cp", "-a", f"{valid_workspace}/.", str(tmp_path)], check=True)
-    return tmp_path
 
 
 def test_the_catalogue_has_at_least_thirty_cases() -> None:

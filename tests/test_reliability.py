@@ -12,18 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import environment, make_copy, run
+from conftest import environment, make_copy, run, run_stage, snapshot, update_params
 from http_server import FaultyServer, serve
-from test_bad_inputs import run_stage, snapshot, valid_workspace, workspace  # noqa: F401
 from threadpoolctl import threadpool_limits
 
 import mlp
-
-
-def set_params(root: Path, **changes: object) -> None:
-    params = yaml.safe_load((root / "params.yaml").read_text())
-    params.update(changes)
-    (root / "params.yaml").write_text(yaml.safe_dump(params))
 
 
 def start(command: list[str], root: Path) -> subprocess.Popen:
@@ -51,8 +44,8 @@ def partial_files(root: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_interrupted_training_keeps_the_previous_model(workspace: Path, signum: int) -> None:  # noqa: F811
-    set_params(workspace, epochs=10_000)
+def test_interrupted_training_keeps_the_previous_model(workspace: Path, signum: int) -> None:
+    update_params(workspace / "params.yaml", epochs=10_000)
     before = snapshot(workspace)
     process = start([sys.executable, "-m", "stages.train"], workspace)
     wait_for_line(process, r"^epoch +3/")
@@ -63,15 +56,15 @@ def test_interrupted_training_keeps_the_previous_model(workspace: Path, signum: 
     assert snapshot(workspace) == before
     assert partial_files(workspace) == []
 
-    set_params(workspace, epochs=2)
+    update_params(workspace / "params.yaml", epochs=2)
     assert run_stage(workspace, "train").returncode == 0
 
 
-def test_interrupted_download_leaves_nothing(workspace: Path) -> None:  # noqa: F811
+def test_interrupted_download_leaves_nothing(workspace: Path) -> None:
     server = FaultyServer({"mnist/train-images-idx3-ubyte.gz": b"x" * 1000}, stall_seconds=30)
     server.faults["mnist/train-images-idx3-ubyte.gz"] = ["stall"]
     with serve(server) as url:
-        set_params(workspace, source="idx", idx_mirrors=[url], download_timeout=60)
+        update_params(workspace / "params.yaml", source="idx", idx_mirrors=[url], download_timeout=60)
         before = snapshot(workspace)
         process = start([sys.executable, "-m", "stages.fetch"], workspace)
         deadline = time.monotonic() + 60
@@ -113,7 +106,7 @@ def test_interrupted_repro_then_checkout_and_rerun(two_clones: tuple[Path, Path]
     repo, _ = two_clones
     model = repo / "models" / "model.npz"
     locked = lock_outputs(repo)["models/model.npz"]
-    set_params(repo, epochs=500)
+    update_params(repo / "params.yaml", epochs=500)
     process = start(["dvc", "repro"], repo)
     wait_for_line(process, r"^epoch +2/500")
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C at a terminal: DVC and its stage both get it
@@ -126,7 +119,7 @@ def test_interrupted_repro_then_checkout_and_rerun(two_clones: tuple[Path, Path]
     run(repo, "dvc", "checkout", "models/model.npz")
     assert hashlib.md5(model.read_bytes()).hexdigest() == locked
 
-    set_params(repo, epochs=3)
+    update_params(repo / "params.yaml", epochs=3)
     output = run(repo, "dvc", "repro")
     assert re.findall(r"Running stage '(\w+)'", output) == ["train", "evaluate"]
     assert "epoch 3/3" in output

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO
+from conftest import REPO, expected_hashes, synthetic_mnist
 from http_server import FaultyServer, serve
-from test_stages import expected_hashes, synthetic_mnist
 
 from stages import fetch
 from stages.cli import StageError

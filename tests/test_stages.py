@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO, write_params
+from conftest import REPO, expected_hashes, synthetic_mnist, write_params, write_raw
 from PIL import Image
 
 from stages import fetch, layout
@@ -19,31 +19,8 @@ from stages.evaluate import Outputs, evaluate
 from stages.model_file import load_model
 from stages.params import load_params
 from stages.prepare import prepare
-from stages.sources import canonical, pypi
+from stages.sources import pypi
 from stages.train import train
-
-
-def synthetic_mnist(n_train: int = 300, n_test: int = 100, seed: int = 0) -> dict[str, np.ndarray]:
-    """uint8 digits whose class is written in a block of bright pixels, so a network can learn it."""
-    rng = np.random.default_rng(seed)
-    arrays = {}
-    for split, n in (("train", n_train), ("test", n_test)):
-        labels = rng.integers(0, 10, n).astype(np.uint8)
-        images = rng.integers(0, 60, (n, 784)).astype(np.uint8)
-        for digit in range(10):
-            images[labels == digit, digit * 70 : digit * 70 + 70] = 255
-        arrays[f"{split}_images"], arrays[f"{split}_labels"] = images, labels
-    return arrays
-
-
-def expected_hashes(arrays: dict[str, np.ndarray]) -> dict[str, canonical.Expected]:
-    return {name: canonical.Expected(a.shape, canonical.array_sha256(a)) for name, a in arrays.items()}
-
-
-def write_raw(directory: Path, arrays: dict[str, np.ndarray]) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, array in arrays.items():
-        np.save(layout.array_path(directory, name), array)
 
 
 def make_wheel(path: Path, arrays: dict[str, np.ndarray]) -> Path:
