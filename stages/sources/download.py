@@ -66,7 +66,7 @@ def download(
     name: str, base_urls: Sequence[str], target: Path, md5: str | None = None, policy: Policy = Policy()
 ) -> None:
     """Fetch `name` from the first of `base_urls` that serves it intact, into `target`."""
-    failures = []
+    last_failure = "none given"
     for base in base_urls:
         url = base.rstrip("/") + "/" + name
         for attempt in range(policy.attempts):
@@ -76,14 +76,14 @@ def download(
                 _fetch_once(url, target, md5, policy.timeout)
                 return
             except MirrorUnavailableError as error:
-                failures.append(f"{url}: {error}")
+                last_failure = f"{url}: {error}"
                 break
             except (requests.RequestException, OSError) as error:
                 reason = f"{type(error).__name__}: {error}".splitlines()[0][:200]
-                failures.append(f"{url}: {reason}")
+                last_failure = f"{url}: {reason}"
     raise StageError(
         f"could not download {name} from any of {len(base_urls)} mirror(s) "
-        f"(last: {failures[-1] if failures else 'none given'}); "
+        f"(last: {last_failure}); "
         "check your connection or proxy (HTTPS_PROXY), set idx_dir to a folder holding the files, "
         "or use source: pypi"
     )

@@ -17,12 +17,6 @@ from stages.cli import StageError
 from stages.datasets import PIXELS, SIDE
 from stages.sources.download import Policy, download
 
-# Ordered: the first mirror that serves a file intact is used.
-DEFAULT_MIRRORS = (
-    "https://ossci-datasets.s3.amazonaws.com/mnist/",
-    "https://storage.googleapis.com/cvdf-datasets/mnist/",
-    "http://yann.lecun.com/exdb/mnist/",
-)
 # name in the canonical layout -> (file, md5 of the .gz as LeCun published it)
 FILES = {
     "train_images": ("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
