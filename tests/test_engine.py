@@ -84,6 +84,41 @@ def test_adam_first_step_moves_each_weight_by_lr() -> None:
     np.testing.assert_allclose(w, [0.99, 1.01, 0.99], rtol=1e-6)
 
 
+def test_adam_follows_the_paper_step_by_step(rng: np.random.Generator) -> None:
+    """Against Algorithm 1 of Kingma and Ba, written out plainly, over 300 steps."""
+    b1, b2, eps, lr = 0.9, 0.999, 1e-8, 0.01
+    theta = rng.normal(size=50)
+    reference = theta.copy()
+    m, v = np.zeros(50), np.zeros(50)
+    adam = make_optimizer("adam")
+    for t in range(1, 301):
+        g = rng.normal(size=50) * rng.choice([1e-4, 1.0, 100.0])
+        adam.step(theta, g, lr)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        reference = reference - lr * m_hat / (np.sqrt(v_hat) + eps)
+        np.testing.assert_allclose(theta, reference, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["adam", "momentum"])
+def test_optimizer_state_never_becomes_subnormal(name: str) -> None:
+    """A weight whose gradient is zero after one kick (a pixel inked once): its moments
+    shrink by a constant factor each step and, unflushed, would pass through the
+    subnormal floats (below 1.2e-38 in float32), where arithmetic is ~100x slower."""
+    theta = np.ones(4, dtype=np.float32)
+    optimizer = make_optimizer(name)
+    optimizer.step(theta, np.array([1e-3, 1.0, 0.0, -1e-6], dtype=np.float32), lr=1e-3)
+    tiny = np.finfo(np.float32).tiny
+    zero = np.zeros(4, dtype=np.float32)
+    for _ in range(3000):
+        optimizer.step(theta, zero, lr=1e-3)
+        state = (optimizer.M, optimizer.V) if name == "adam" else (optimizer.velocity,)
+        for moment in state:
+            assert not ((moment != 0) & (np.abs(moment) < tiny)).any()
+    assert np.isfinite(theta).all()
+
+
 def test_cosine_schedule_runs_from_base_to_zero() -> None:
     assert mlp.learning_rate_at("cosine", 0.1, 0, 100) == pytest.approx(0.1)
     assert mlp.learning_rate_at("cosine", 0.1, 50, 100) == pytest.approx(0.05)
