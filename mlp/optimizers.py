@@ -10,11 +10,12 @@ from typing import Protocol
 import numpy as np
 
 # The moments of a weight whose gradient is almost always zero (a pixel that is almost
-# never inked) shrink geometrically, step after step, and would end in subnormal
+# never inked) shrink by a constant factor each step and would end in subnormal
 # numbers, on which x86 arithmetic is about 100x slower: a few hundred of them double
-# the cost of an Adam step. So every FLUSH_EVERY steps, moments below FLUSH_BELOW,
-# far too small to move a float32 weight, become exactly zero; in between, a moment
-# shrinking by 0.9 a step from above FLUSH_BELOW stays above the subnormal range.
+# the cost of an Adam step. So every FLUSH_EVERY steps, moments below FLUSH_BELOW, far
+# too small to move a float32 weight, become exactly zero. In between, a moment
+# shrinking by 0.9 a step (Adam's b1, the default momentum) or more slowly cannot get
+# from FLUSH_BELOW down to the subnormal range (below 1.2e-38).
 FLUSH_EVERY = 100
 FLUSH_BELOW = 1e-30
 
@@ -64,9 +65,10 @@ class Adam:
 
     m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;  theta <- theta - lr m_hat / (sqrt(v_hat) + eps)
 
-    The constant factors, bias corrections and (1 - b), are folded into the step size
-    and epsilon, as in section 2 of the paper, so they cost nothing per element: the
-    moments are kept as the discounted sums M = m / (1 - b1) and V = v / (1 - b2).
+    The bias corrections and the factors (1 - b) are folded into the step size and
+    epsilon, as section 2 of the paper does for the former, so they cost nothing per
+    element: the moments are kept as the discounted sums M = m / (1 - b1) and
+    V = v / (1 - b2).
     """
 
     name = "adam"
@@ -83,19 +85,21 @@ class Adam:
         self.t += 1
         dtype = theta.dtype.type
         b1, b2 = self.beta1, self.beta2
-        # m_hat / (sqrt(v_hat) + eps) = c M / (sqrt(V) + eps_V), with
-        c = (1 - b1) / (1 - b1**self.t) * math.sqrt((1 - b2**self.t) / (1 - b2))
-        eps_V = self.eps * math.sqrt((1 - b2**self.t) / (1 - b2))
+        # m_hat / (sqrt(v_hat) + eps) = (1 - b1) / (1 - b1^t) * r * M / (sqrt(V) + r eps)
+        r = math.sqrt((1 - b2**self.t) / (1 - b2))
+        step_size = lr * (1 - b1) / (1 - b1**self.t) * r
+        eps_V = self.eps * r
         # In place, with one temporary: each whole-vector pass over the 24,000 parameters
         # costs several microseconds, a fresh array for every intermediate more.
         self.M *= dtype(b1)
         self.M += gradient
+        update = np.square(gradient)
         self.V *= dtype(b2)
-        self.V += np.square(gradient)
-        update = np.sqrt(self.V)
+        self.V += update
+        np.sqrt(self.V, out=update)
         update += dtype(eps_V)
         np.divide(self.M, update, out=update)
-        update *= dtype(lr * c)
+        update *= dtype(step_size)
         theta -= update
         if self.t % FLUSH_EVERY == 0:
             flush_negligible(self.M)
