@@ -180,6 +180,26 @@ def test_same_seed_gives_identical_weights() -> None:
         assert a.tobytes() != c.tobytes()
 
 
+def test_training_visits_each_sample_once_per_epoch_as_a_plain_loop_would() -> None:
+    """train() gathers batches into one reused buffer; a plain X[rows] loop must agree to the bit."""
+    X, y = blobs(np.random.default_rng(0), 500)  # 500 = 15 batches of 32 and one of 20
+    trained = MLP.initialise(20, 8, 3, make_activation("relu"), np.random.default_rng(1))
+    plain = MLP.initialise(20, 8, 3, make_activation("relu"), np.random.default_rng(1))
+    loss, sgd = make_loss("cross_entropy"), make_optimizer("sgd")
+    mlp.train(
+        trained, X, y, X, y, loss=loss, optimizer=sgd, epochs=2, batch_size=32,
+        learning_rate=0.1, schedule="constant", weight_decay=0.0, rng=np.random.default_rng(2),
+    )  # fmt: skip
+    rng = np.random.default_rng(2)
+    for _ in range(2):
+        order = rng.permutation(500)
+        for start in range(0, 500, 32):
+            rows = order[start : start + 32]
+            _, gradient = plain.loss_and_gradient(X[rows], y[rows], loss)
+            sgd.step(plain.theta, gradient, 0.1)
+    assert trained.theta.tobytes() == plain.theta.tobytes()
+
+
 def test_divergence_is_reported_with_its_epoch() -> None:
     with pytest.raises(mlp.TrainingDivergedError, match="epoch 1") as raised:
         train_on_blobs(0, lr=1e30)
