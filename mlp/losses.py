@@ -36,8 +36,8 @@ class CrossEntropy:
     def __call__(self, z: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
         n = z.shape[0]
         rows = np.arange(n)
-        # log p_y = z_y - max - log(sum(exp(z - max))), sharing one exp with p itself.
         z = np.asfortranarray(z)
+        # log p_y = z_y - max - log(sum(exp(z - max))), sharing one exp with p itself.
         shifted = z - z.max(axis=1, keepdims=True)
         e = np.exp(shifted)
         total = e.sum(axis=1)
