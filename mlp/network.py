@@ -31,6 +31,10 @@ class MLP:
         self.bounds = list(zip(np.cumsum([0, *sizes[:-1]]).tolist(), np.cumsum(sizes).tolist(), strict=True))
         self.theta = np.concatenate([W1.ravel(), b1.ravel(), W2.ravel(), b2.ravel()])
         self.W1, self.b1, self.W2, self.b2 = self.unflatten(self.theta)
+        # Backpropagation writes here on every call, as PyTorch's .grad does, rather than
+        # into a fresh vector and four fresh views per batch.
+        self.gradient = np.empty_like(self.theta)
+        self.dW1, self.db1, self.dW2, self.db2 = self.unflatten(self.gradient)
         self.activation = activation
 
     @classmethod
@@ -83,6 +87,8 @@ class MLP:
     def loss_and_gradient(self, X: np.ndarray, labels: np.ndarray, loss: Loss) -> tuple[float, np.ndarray]:
         """The batch's mean loss and its gradient with respect to `theta`.
 
+        The gradient is `self.gradient`, overwritten by the next call: copy it to keep it.
+
         Backpropagation is the chain rule applied layer by layer, from the loss down:
             dW2 = a1^T dz2      db2 = sum of dz2 over the batch
             dz1 = (dz2 W2^T) * f'(z1)
@@ -93,14 +99,13 @@ class MLP:
         z2 = a1 @ self.W2 + self.b2
         value, dz2 = loss(z2, labels)
 
-        gradient = np.empty_like(self.theta)
-        dW1, db1, dW2, db2 = self.unflatten(gradient)
         # Sums over the batch as products with a row of ones, 1^T dz: one BLAS call,
         # where np.sum along the batch axis loops over the rows.
         ones = np.ones(X.shape[0], dtype=X.dtype)
-        np.matmul(a1.T, dz2, out=dW2)
-        np.matmul(ones, dz2, out=db2)
-        dz1 = (dz2 @ self.W2.T) * self.activation.derivative(z1, a1)
-        np.matmul(X.T, dz1, out=dW1)
-        np.matmul(ones, dz1, out=db1)
-        return value, gradient
+        np.matmul(a1.T, dz2, out=self.dW2)
+        np.matmul(ones, dz2, out=self.db2)
+        dz1 = dz2 @ self.W2.T
+        dz1 *= self.activation.derivative(z1, a1)
+        np.matmul(X.T, dz1, out=self.dW1)
+        np.matmul(ones, dz1, out=self.db1)
+        return value, self.gradient
