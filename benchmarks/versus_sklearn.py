@@ -1,6 +1,6 @@
 """Our NumPy 784-H-10 network against scikit-learn's MLPClassifier, side by side in one process.
 
-    python -m benchmarks.versus_sklearn [--epochs 20] [--runs 3] [--sweep-epochs 3]
+    python -m benchmarks.versus_sklearn [--epochs 20] [--runs 5] [--sweep-epochs 3]
 
 Both train on data/prepared (run `dvc repro` first) with the same settings: ReLU hidden
 layer, cross-entropy, Adam at lr 1e-3, batch 128, one BLAS thread. Each run trains each
@@ -9,7 +9,8 @@ scikit-learn's `fit`), so each pays what a user would pay, one-off checks includ
 also scores the validation set after every epoch, scikit-learn does not. Runs alternate
 between the two networks and the bare matrix products every epoch needs (forward,
 backward and the validation forward pass, on ready-made contiguous batches), so machine
-noise hits all three alike. Times are seconds per epoch, the median over runs.
+noise hits all three alike. Times are seconds per epoch; times and the ratios taken
+within each run are summarised by their median over the runs.
 """
 
 import argparse
@@ -91,10 +92,11 @@ class Sklearn:
 
 
 def race(hidden: int, epochs: int, runs: int, data: dict, batches: list[np.ndarray]) -> dict:
-    """Alternate runs of both networks and of the bare products; per-epoch medians and accuracies.
+    """Alternate runs of both networks and of the bare products; per-epoch times and ratios.
 
     `batches` are the training images cut into ready-made contiguous batches, for the
-    bare products.
+    bare products. Ratios are taken within each run, so a slow spell of the machine
+    that hits all three alike cancels out, then summarised by their median and range.
     """
     X, y, X_val, y_val = data["train"] + data["val"]
     times: dict[str, list[float]] = {"ours": [], "sklearn": [], "products": []}
@@ -105,15 +107,19 @@ def race(hidden: int, epochs: int, runs: int, data: dict, batches: list[np.ndarr
             network.fit(X, y, X_val, y_val, epochs)
             times[name].append((time.perf_counter() - start) / epochs)
         times["products"].append(sum(bare_products(batches, X_val, hidden) for _ in range(epochs)) / epochs)
-    median = {name: statistics.median(t) for name, t in times.items()}
+    ratios = {
+        "speed_up": [s / o for s, o in zip(times["sklearn"], times["ours"], strict=True)],
+        "ours_to_products": [o / p for o, p in zip(times["ours"], times["products"], strict=True)],
+        "sklearn_to_products": [s / p for s, p in zip(times["sklearn"], times["products"], strict=True)],
+    }
     X_test, y_test = data["test"]
     return {
         "hidden": hidden,
         "epochs": epochs,
         "runs": runs,
-        "ours_s": median["ours"],
-        "sklearn_s": median["sklearn"],
-        "products_s": median["products"],
+        **{f"{name}_s": statistics.median(t) for name, t in times.items()},
+        **{name: statistics.median(r) for name, r in ratios.items()},
+        **{f"{name}_range": (min(r), max(r)) for name, r in ratios.items()},
         "ours_test": ours.accuracy(X_test, y_test),
         "sklearn_test": theirs.accuracy(X_test, y_test),
         "n": len(y),
@@ -142,7 +148,7 @@ def train_stage_peak_mb(params: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=20, help="epochs per run of the 784-30-10 race")
-    parser.add_argument("--runs", type=int, default=3, help="runs of each network, per width")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each network, per width")
     parser.add_argument("--sweep-epochs", type=int, default=3, help="epochs per width in the sweep")
     parser.add_argument("--widths", type=int, nargs="*", default=[30, 64, 128, 256, 1024])
     args = parser.parse_args()
@@ -165,24 +171,28 @@ def main() -> None:
     peak = train_stage_peak_mb(Path("params.yaml"))
 
     r = main_race
-    print(f"784-30-10, batch {BATCH}, s/epoch, median of {r['runs']} runs of {r['epochs']} epochs:\n")
+    print(f"784-30-10, batch {BATCH}, {r['runs']} runs of {r['epochs']} epochs; medians over the runs:\n")
     print("| network | s/epoch | samples/s | vs scikit-learn | epoch / bare products | test accuracy |")
     print("|---|---|---|---|---|---|")
-    for name, label in (("ours", "this project (NumPy)"), ("sklearn", "scikit-learn MLPClassifier")):
-        seconds = r[f"{name}_s"]
-        print(
-            f"| {label} | {seconds:.3f} | {r['n'] / seconds:,.0f} | {r['sklearn_s'] / seconds:.2f}x | "
-            f"{seconds / r['products_s']:.2f} | {r[f'{name}_test']:.4f} |"
-        )
+    print(
+        f"| this project (NumPy) | {r['ours_s']:.3f} | {r['n'] / r['ours_s']:,.0f} | {r['speed_up']:.2f}x | "
+        f"{r['ours_to_products']:.2f} | {r['ours_test']:.4f} |"
+    )
+    print(
+        f"| scikit-learn MLPClassifier | {r['sklearn_s']:.3f} | {r['n'] / r['sklearn_s']:,.0f} | 1.00x | "
+        f"{r['sklearn_to_products']:.2f} | {r['sklearn_test']:.4f} |"
+    )
     print(f"| bare matrix products | {r['products_s']:.3f} | | | 1.00 | |")
+    (low, high), (low_p, high_p) = r["speed_up_range"], r["ours_to_products_range"]
+    print(f"\nover the runs: {low:.2f}-{high:.2f}x scikit-learn, {low_p:.2f}-{high_p:.2f} the bare products")
     print(f"\npeak resident memory of `python -m stages.train` with params.yaml: {peak:.0f} MB\n")
-    print(f"hidden-width sweep, s/epoch, median of {args.runs} runs of {args.sweep_epochs} epochs:\n")
+    print(f"hidden-width sweep, {args.runs} runs of {args.sweep_epochs} epochs; medians over the runs:\n")
     print("| hidden | ours s/epoch | scikit-learn s/epoch | speed-up | ours / bare products |")
     print("|---|---|---|---|---|")
     for row in sweep:
         print(
             f"| {row['hidden']} | {row['ours_s']:.3f} | {row['sklearn_s']:.3f} | "
-            f"{row['sklearn_s'] / row['ours_s']:.2f}x | {row['ours_s'] / row['products_s']:.2f} |"
+            f"{row['speed_up']:.2f}x | {row['ours_to_products']:.2f} |"
         )
 
 
