@@ -38,6 +38,11 @@ BATCH = 128
 LEARNING_RATE = 1e-3
 
 
+def contiguous_batches(X: np.ndarray) -> list[np.ndarray]:
+    """`X` cut into ready-made contiguous batches, for the bare products."""
+    return [np.ascontiguousarray(X[i : i + BATCH]) for i in range(0, len(X), BATCH)]
+
+
 def bare_products(batches: list[np.ndarray], X_val: np.ndarray, hidden: int) -> float:
     """Seconds for the matrix products of one epoch, with nothing else around them."""
     rng = np.random.default_rng(0)
@@ -94,9 +99,9 @@ class Sklearn:
 def race(hidden: int, epochs: int, runs: int, data: dict, batches: list[np.ndarray]) -> dict:
     """Alternate runs of both networks and of the bare products; per-epoch times and ratios.
 
-    `batches` are the training images cut into ready-made contiguous batches, for the
-    bare products. Ratios are taken within each run, so a slow spell of the machine
-    that hits all three alike cancels out, then summarised by their median and range.
+    `batches` are the training images as `contiguous_batches`, for the bare products.
+    Ratios are taken within each run, so a slow spell of the machine that hits all three
+    alike cancels out, then summarised by their median and range.
     """
     X, y, X_val, y_val = data["train"] + data["val"]
     times: dict[str, list[float]] = {"ours": [], "sklearn": [], "products": []}
@@ -164,8 +169,7 @@ def main() -> None:
         f"NumPy {np.__version__}, scikit-learn {sklearn.__version__}; BLAS: {blas}; 1 BLAS thread\n"
     )
     with threadpool_limits(limits=1, user_api="blas"):
-        X = data["train"][0]
-        batches = [np.ascontiguousarray(X[i : i + BATCH]) for i in range(0, len(X), BATCH)]
+        batches = contiguous_batches(data["train"][0])
         main_race = race(30, args.epochs, args.runs, data, batches)
         sweep = [race(width, args.sweep_epochs, args.runs, data, batches) for width in args.widths]
     peak = train_stage_peak_mb(Path("params.yaml"))

@@ -3,7 +3,7 @@
 import numpy as np
 from conftest import synthetic_mnist
 
-from benchmarks.versus_sklearn import BATCH, race
+from benchmarks.versus_sklearn import contiguous_batches, race
 
 
 def test_the_race_trains_both_networks_and_scores_them_on_the_test_set() -> None:
@@ -15,10 +15,7 @@ def test_the_race_trains_both_networks_and_scores_them_on_the_test_set() -> None
         "val": (images["train"][2000:], labels["train"][2000:]),
         "test": (images["test"], labels["test"]),
     }
-    X = data["train"][0]
-    batches = [np.ascontiguousarray(X[i : i + BATCH]) for i in range(0, len(X), BATCH)]
-
-    result = race(16, epochs=3, runs=2, data=data, batches=batches)
+    result = race(16, epochs=3, runs=2, data=data, batches=contiguous_batches(data["train"][0]))
 
     assert result["n"] == 2000
     assert min(result["ours_s"], result["sklearn_s"], result["products_s"]) > 0
