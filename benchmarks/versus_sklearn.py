@@ -38,6 +38,11 @@ BATCH = 128
 LEARNING_RATE = 1e-3
 
 
+def read_data(prepared_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(images, labels) of each split, as the prepare stage wrote them."""
+    return {split: read_split(prepared_dir, split, np.float32) for split in ("train", "val", "test")}
+
+
 def contiguous_batches(X: np.ndarray) -> list[np.ndarray]:
     """`X` cut into ready-made contiguous batches, for the bare products."""
     return [np.ascontiguousarray(X[i : i + BATCH]) for i in range(0, len(X), BATCH)]
@@ -158,7 +163,7 @@ def main() -> None:
     parser.add_argument("--widths", type=int, nargs="*", default=[30, 64, 128, 256, 1024])
     args = parser.parse_args()
 
-    data = {split: read_split(layout.PREPARED_DIR, split, np.float32) for split in ("train", "val", "test")}
+    data = read_data(layout.PREPARED_DIR)
     blas = ", ".join(
         f"{lib['internal_api']} {lib['version']} ({lib.get('architecture', '?')})"
         for lib in threadpool_info()

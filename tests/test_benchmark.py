@@ -1,20 +1,18 @@
 """The speed benchmark runs end to end (on a small synthetic set; its timings are for the README)."""
 
-import numpy as np
-from conftest import synthetic_mnist
+from pathlib import Path
 
-from benchmarks.versus_sklearn import contiguous_batches, race
+from conftest import synthetic_mnist, write_raw
+
+from benchmarks.versus_sklearn import contiguous_batches, race, read_data
+from stages.prepare import prepare
 
 
-def test_the_race_trains_both_networks_and_scores_them_on_the_test_set() -> None:
-    arrays = synthetic_mnist(n_train=2100, n_test=200)
-    images = {split: arrays[f"{split}_images"].astype(np.float32) / 255 for split in ("train", "test")}
-    labels = {split: arrays[f"{split}_labels"].astype(np.int64) for split in ("train", "test")}
-    data = {
-        "train": (images["train"][:2000], labels["train"][:2000]),
-        "val": (images["train"][2000:], labels["train"][2000:]),
-        "test": (images["test"], labels["test"]),
-    }
+def test_the_race_trains_both_networks_and_scores_them_on_the_test_set(tmp_path: Path) -> None:
+    write_raw(tmp_path / "raw", synthetic_mnist(n_train=2100, n_test=200))
+    prepare(tmp_path / "raw", tmp_path / "prepared", val_size=100, seed=0)
+    data = read_data(tmp_path / "prepared")
+
     result = race(16, epochs=3, runs=2, data=data, batches=contiguous_batches(data["train"][0]))
 
     assert result["n"] == 2000
