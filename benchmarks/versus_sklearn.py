@@ -32,7 +32,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import mlp
 from stages import layout
-from stages.datasets import read_split
+from stages.datasets import N_CLASSES, PIXELS, read_split
 
 BATCH = 128
 LEARNING_RATE = 1e-3
@@ -52,7 +52,7 @@ def bare_products(batches: list[np.ndarray], X_val: np.ndarray, hidden: int) -> 
     """Seconds for the matrix products of one epoch, with nothing else around them."""
     rng = np.random.default_rng(0)
     W1 = rng.normal(size=(X_val.shape[1], hidden)).astype(np.float32)
-    W2 = rng.normal(size=(hidden, 10)).astype(np.float32)
+    W2 = rng.normal(size=(hidden, N_CLASSES)).astype(np.float32)
     start = time.perf_counter()
     for xb in batches:
         a1 = xb @ W1
@@ -67,7 +67,7 @@ def bare_products(batches: list[np.ndarray], X_val: np.ndarray, hidden: int) -> 
 class Ours:
     def __init__(self, hidden: int, seed: int) -> None:
         self.rng = np.random.default_rng(seed)
-        self.model = mlp.MLP.initialise(784, hidden, 10, mlp.make_activation("relu"), self.rng)
+        self.model = mlp.MLP.initialise(PIXELS, hidden, N_CLASSES, mlp.make_activation("relu"), self.rng)
 
     def fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray, y_val: np.ndarray, epochs: int) -> None:
         mlp.train(
