@@ -17,6 +17,8 @@ def test_the_race_trains_both_networks_and_scores_them_on_the_test_set(tmp_path:
 
     assert result["n"] == 2000
     assert min(result["ours_s"], result["sklearn_s"], result["products_s"]) > 0
+    # The floor is its training plus a validation pass, which takes some time.
+    assert 0 < result["floor_training_s"] < result["floor_s"]
     # The digits' classes are written in bright blocks: both networks must have learnt them.
     assert result["ours_test"] > 0.9
     assert result["sklearn_test"] > 0.9
