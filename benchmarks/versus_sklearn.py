@@ -32,6 +32,7 @@ from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import mlp
+from mlp.training import gather
 from stages import layout
 from stages.datasets import N_CLASSES, PIXELS, read_split
 
@@ -79,8 +80,8 @@ def floor_epoch(
     X: np.ndarray, X_val: np.ndarray, hidden: int, rng: np.random.Generator
 ) -> tuple[float, float]:
     """Seconds for one epoch of the least that a loop like ours does, as (training,
-    validation pass): gather each batch of a fresh shuffle as `mlp.train` does, the bare
-    products, one Adam step; then the validation pass's products.
+    validation pass): gather each batch of a fresh shuffle with `mlp.train`'s own
+    `gather`, the bare products, one Adam step; then the validation pass's products.
 
     The rest of our epoch (biases, activation and its derivative, softmax and loss) is
     what the network itself adds; this floor is what any per-batch NumPy loop with
@@ -96,7 +97,7 @@ def floor_epoch(
     order = rng.permutation(len(X))
     for first in range(0, len(X), BATCH):
         rows = order[first : first + BATCH]
-        xb = np.take(X, rows, axis=0, out=buffer[: len(rows)], mode="clip")
+        xb = gather(X, rows, buffer)
         step_products(xb, model.W1, model.W2, model.dW1, model.dW2)
         adam.step(stepped, model.gradient, LEARNING_RATE)
     trained = time.perf_counter()

@@ -30,6 +30,13 @@ class TrainingDivergedError(ArithmeticError):
         self.loss = loss
 
 
+def gather(X: np.ndarray, rows: np.ndarray, buffer: np.ndarray) -> np.ndarray:
+    """The rows of X at `rows` (indices in range, such as a permutation's), copied into
+    the start of `buffer`: one contiguous block for the products, and no fresh array."""
+    # mode="clip" skips the extra copy that take makes to keep `out` intact on a bad index.
+    return np.take(X, rows, axis=0, out=buffer[: len(rows)], mode="clip")
+
+
 def evaluate(model: MLP, X: np.ndarray, labels: np.ndarray, loss: Loss) -> tuple[float, float]:
     """Mean loss and accuracy of `model` on (X, labels)."""
     z = model.logits(X)
@@ -77,9 +84,7 @@ def train(
         loss_sum = 0.0
         for start in range(0, n, batch_size):
             rows = order[start : start + batch_size]
-            # The rows come from a permutation, so they are in range; mode="clip" skips
-            # the extra copy that take makes to keep `out` intact on a bad index.
-            xb = np.take(X, rows, axis=0, out=batch[: len(rows)], mode="clip")
+            xb = gather(X, rows, batch)
             yb = labels[rows]
             if augment is not None:
                 xb = augment(xb, rng)
