@@ -1,1 +1,10 @@
-"""The pipeline's stages: one module each (fetch, prepare, train, evaluate), run by dvc.yaml."""
+"""The pipeline's stages: one module each (fetch, prepare, train, evaluate), run by dvc.yaml.
+
+The CPU kernels are chosen here, on the package's first import and before any stage
+imports NumPy, because NumPy and OpenBLAS fix theirs when they load (stages/kernels.py).
+"""
+
+from stages.kernels import select_for_this_process
+
+# The line to print where the pinned kernels cannot run on this computer, else None.
+KERNELS_NOTE = select_for_this_process()

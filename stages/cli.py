@@ -5,9 +5,17 @@ import sys
 from collections.abc import Callable
 from types import FrameType
 
+from stages import KERNELS_NOTE
+
 
 class StageError(Exception):
     """A failure the user can act on. Its message is the whole report: no traceback."""
+
+
+def report_kernels() -> None:
+    """For a stage whose outputs' bytes depend on the CPU kernels: say if they are not pinned."""
+    if KERNELS_NOTE:
+        print(KERNELS_NOTE, file=sys.stderr)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

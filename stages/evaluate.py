@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 
 import mlp
 from stages import layout
-from stages.cli import run_stage
+from stages.cli import report_kernels, run_stage
 from stages.datasets import N_CLASSES, read_split
 from stages.files import replaced_on_success, write_json
 from stages.model_file import load_model
@@ -71,6 +71,8 @@ def evaluate(model_path: Path, data_dir: Path, outputs: Outputs, loss_name: str,
 
 
 def main() -> None:
+    report_kernels()
+
     def work() -> None:
         params = load_params()
         evaluate(layout.MODEL_PATH, layout.PREPARED_DIR, Outputs(), params.loss, params.threads)

@@ -12,6 +12,7 @@ import yaml
 
 from mlp import ACTIVATIONS, INITIALIZERS, LOSSES, OPTIMIZERS, SCHEDULES
 from stages.cli import StageError
+from stages.kernels import CHOICES as KERNELS
 
 SOURCES = ("pypi", "openml", "idx")
 MNIST_TRAIN_SIZE = 60_000
@@ -40,6 +41,7 @@ class Params:
     epochs: int
     batch_size: int
     threads: int
+    kernels: str
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ RULES: dict[str, Rule] = {
     "epochs": whole(1, 10_000),
     "batch_size": whole(1, MNIST_TRAIN_SIZE),
     "threads": whole(1, 256),
+    "kernels": choice(KERNELS),
 }
 assert list(RULES) == [field.name for field in fields(Params)]
 

@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 import mlp
 from stages import layout
-from stages.cli import StageError, run_stage
+from stages.cli import StageError, report_kernels, run_stage
 from stages.datasets import N_CLASSES, PIXELS, SIDE, read_split
 from stages.files import replaced_on_success
 from stages.model_file import save_model
@@ -93,6 +93,7 @@ def train(params: Params, data_dir: Path, model_path: Path, history_path: Path) 
 
 
 def main() -> None:
+    report_kernels()
     run_stage(lambda: train(load_params(), layout.PREPARED_DIR, layout.MODEL_PATH, layout.HISTORY_PATH))
 
 

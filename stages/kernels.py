@@ -1,0 +1,92 @@
+"""Which CPU kernels NumPy and OpenBLAS compute with: the same ones on every x86-64 CPU.
+
+Both libraries choose their kernels once, when they load, from the CPU they find. An
+AVX-512 machine then multiplies and sums in other orders than an AVX2 one and rounds
+differently, so the trained model's bytes, and DVC's hashes, would depend on the CPU.
+Pinned, both run their AVX2+FMA kernels (OpenBLAS's Haswell, NumPy's X86_V3 level),
+which every x86-64 CPU since about 2015 has: the same bits on Intel and AMD alike.
+
+The choice is made in stages/__init__.py, before any stage imports NumPy, so this
+module must not import NumPy itself. A CPU without those instructions, or another
+architecture, keeps its native kernels (forcing them would crash it), and the stages
+say in one line that its hashes will not match the committed ones.
+"""
+
+import os
+import platform
+import sys
+from collections.abc import MutableMapping
+from pathlib import Path
+
+import yaml
+
+CHOICES = ("pinned", "native")
+PINNED_ENVIRONMENT = {"OPENBLAS_CORETYPE": "Haswell", "NPY_ENABLE_CPU_FEATURES": "X86_V3"}
+# NumPy refuses to load when this is set beside NPY_ENABLE_CPU_FEATURES.
+CONFLICTING = ("NPY_DISABLE_CPU_FEATURES",)
+# x86-64-v3, as /proc/cpuinfo names it (abm is LZCNT): what NumPy's X86_V3 level and
+# OpenBLAS's Haswell kernels execute.
+X86_V3_FLAGS = ("avx", "avx2", "bmi1", "bmi2", "abm", "f16c", "fma", "movbe")
+
+
+def choice_in(params_path: Path) -> str:
+    """The `kernels` value of params.yaml, or "pinned" if it cannot be read (load_params
+    reports a bad file or value later, in its own words)."""
+    try:
+        document = yaml.safe_load(params_path.read_text())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return "pinned"
+    choice = document.get("kernels") if isinstance(document, dict) else None
+    return choice if choice in CHOICES else "pinned"
+
+
+def missing_x86_v3_flags(cpuinfo: str) -> list[str]:
+    """The x86-64-v3 flags absent from the first `flags` line of /proc/cpuinfo's text."""
+    for line in cpuinfo.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip() == "flags":
+            present = set(value.split())
+            return [flag for flag in X86_V3_FLAGS if flag not in present]
+    return list(X86_V3_FLAGS)
+
+
+def why_not_pinnable(machine: str, cpuinfo_path: Path) -> str | None:
+    """Why this computer cannot run the pinned kernels, or None if it can."""
+    if machine not in ("x86_64", "AMD64"):
+        return f"this is an {machine} CPU, not x86-64"
+    try:
+        cpuinfo = cpuinfo_path.read_text()
+    except OSError:
+        return f"{cpuinfo_path} cannot be read to check the CPU's instructions"
+    missing = missing_x86_v3_flags(cpuinfo)
+    if missing:
+        return f"this CPU lacks {', '.join(missing)}"
+    return None
+
+
+def select(choice: str, environ: MutableMapping[str, str], machine: str, cpuinfo_path: Path) -> str | None:
+    """Set `environ` so that NumPy and OpenBLAS load the kernels `choice` names.
+
+    Returns None when that is done, or the one line to tell the user when the pinned
+    kernels cannot be used and the native ones run instead.
+    """
+    if choice == "native":
+        return None
+    reason = why_not_pinnable(machine, cpuinfo_path)
+    if reason is not None:
+        return (
+            f"note: {reason}, so NumPy and OpenBLAS run its native kernels: the results are "
+            "valid, but their hashes will differ from the committed dvc.lock"
+        )
+    for name in CONFLICTING:
+        environ.pop(name, None)
+    environ.update(PINNED_ENVIRONMENT)
+    return None
+
+
+def select_for_this_process(params_path: Path = Path("params.yaml")) -> str | None:
+    """select() the kernels params.yaml asks for, if NumPy has not loaded yet (once it
+    has, its kernels are fixed, as in a test that imports the stages in process)."""
+    if "numpy" in sys.modules:
+        return None
+    return select(choice_in(params_path), os.environ, platform.machine(), Path("/proc/cpuinfo"))
