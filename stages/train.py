@@ -6,6 +6,7 @@ Prints one line per epoch and writes the per-epoch history as CSV for `dvc plots
 import csv
 import io
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
@@ -39,31 +40,24 @@ def epoch_line(epochs: int, record: mlp.EpochRecord) -> str:
     )
 
 
-def train(params: Params, data_dir: Path, model_path: Path, history_path: Path) -> mlp.MLP:
-    X, labels = read_split(data_dir, "train", np.float32)
-    X_val, labels_val = read_split(data_dir, "val", np.float32)
-    if params.batch_size > len(labels):
-        raise StageError(
-            f"params.yaml: batch_size: {params.batch_size} is larger than the {len(labels)} "
-            f"training images; expected a whole number from 1 to {len(labels)}"
-        )
+def fit(
+    params: Params,
+    X: np.ndarray,
+    labels: np.ndarray,
+    X_val: np.ndarray,
+    labels_val: np.ndarray,
+    on_epoch: Callable[[mlp.EpochRecord], None],
+) -> tuple[mlp.MLP, list[mlp.EpochRecord]]:
+    """A network trained as `params` say, and its history: the stage's work, without files."""
     rng = np.random.default_rng(params.seed)
     activation = mlp.make_activation(params.activation, params.leaky_slope)
     model = mlp.MLP.initialise(PIXELS, params.hidden, N_CLASSES, activation, rng, params.init)
     augment = (
         partial(mlp.random_shift, max_shift=params.augment_shift, side=SIDE) if params.augment_shift else None
     )
-    # A progress bar on a terminal only (disable=None); in logs, just the epoch lines.
-    progress = tqdm(total=params.epochs, unit="epoch", disable=None, leave=False)
-
-    def on_epoch(record: mlp.EpochRecord) -> None:
-        progress.update()
-        tqdm.write(epoch_line(params.epochs, record))
-        sys.stdout.flush()
-
     # BLAS's own choice of threads is erratic on products this small, and the weights
     # are bit-reproducible only for a fixed thread count: so the params decide.
-    with threadpool_limits(limits=params.threads, user_api="blas"), progress:
+    with threadpool_limits(limits=params.threads, user_api="blas"):
         try:
             history = mlp.train(
                 model,
@@ -86,6 +80,27 @@ def train(params: Params, data_dir: Path, model_path: Path, history_path: Path) 
             raise StageError(
                 f"{diverged}; no model was written: try a lower learning rate than lr: {params.lr}"
             ) from None
+    return model, history
+
+
+def train(params: Params, data_dir: Path, model_path: Path, history_path: Path) -> mlp.MLP:
+    X, labels = read_split(data_dir, "train", np.float32)
+    X_val, labels_val = read_split(data_dir, "val", np.float32)
+    if params.batch_size > len(labels):
+        raise StageError(
+            f"params.yaml: batch_size: {params.batch_size} is larger than the {len(labels)} "
+            f"training images; expected a whole number from 1 to {len(labels)}"
+        )
+    # A progress bar on a terminal only (disable=None); in logs, just the epoch lines.
+    progress = tqdm(total=params.epochs, unit="epoch", disable=None, leave=False)
+
+    def on_epoch(record: mlp.EpochRecord) -> None:
+        progress.update()
+        tqdm.write(epoch_line(params.epochs, record))
+        sys.stdout.flush()
+
+    with progress:
+        model, history = fit(params, X, labels, X_val, labels_val, on_epoch)
     with replaced_on_success(model_path, history_path) as (model_tmp, history_tmp):
         save_model(model_tmp, model)
         history_tmp.write_text(history_csv(history))

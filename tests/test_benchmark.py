@@ -1,9 +1,12 @@
-"""The speed benchmark runs end to end (on a small synthetic set; its timings are for the README)."""
+"""The speed benchmarks run end to end (on a small synthetic set; its timings are for the README)."""
 
 from pathlib import Path
 
-from conftest import synthetic_mnist, write_raw
+import pytest
+from conftest import synthetic_mnist, write_params, write_raw
+from test_kernels import PINNABLE
 
+from benchmarks import kernels
 from benchmarks.versus_sklearn import contiguous_batches, race, read_data
 from stages.prepare import prepare
 
@@ -22,3 +25,19 @@ def test_the_race_trains_both_networks_and_scores_them_on_the_test_set(tmp_path:
     # The digits' classes are written in bright blocks: both networks must have learnt them.
     assert result["ours_test"] > 0.9
     assert result["sklearn_test"] > 0.9
+
+
+def test_the_kernels_race_times_a_pinned_and_a_native_worker_in_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_raw(tmp_path / "raw", synthetic_mnist(n_train=600, n_test=50))
+    prepare(tmp_path / "raw", tmp_path / "data" / "prepared", val_size=100, seed=0)
+    write_params(tmp_path / "params.yaml", hidden=16)
+    monkeypatch.chdir(tmp_path)
+
+    result = kernels.race(rounds=3)
+
+    assert min(result["seconds"].values()) > 0
+    assert result["ratio_range"][0] <= result["ratio"] <= result["ratio_range"][1]
+    if PINNABLE:
+        assert result["kernels"]["pinned"] == "Haswell X86_V3"
