@@ -55,9 +55,28 @@ class MeanAbsoluteError:
     for j = y. So each sample's mean over k classes is 2 (1 - p_y) / k, and through
     the softmax Jacobian dL/dz = (2 / k) p_y (p - Y) / n: the cross-entropy gradient
     scaled by 2 p_y / k, which is why MAE learns slowly from confident mistakes.
+
+    It can also leave a whole digit c unlearned. Once p_c is near 0 everywhere, the
+    digit's own images push z_c up with weight p_y = p_c, near 0, while every other
+    image, already right (p_y near 1), pushes z_c down with weight near 1 times p_c: the
+    pushes down win, and the network stays where it is.
+
+    `floor` weights each sample by max(p_y, floor) instead of p_y: a confident mistake
+    is pushed as hard as a sample at p_y = floor, and the others exactly as before.
+    That is the gradient of a loss equal to MAE wherever p_y >= floor and continued
+    below it, with the same value and slope at the floor, by 2 floor log(floor / p_y) / k:
+        l(p_y) = 2 (1 - p_y) / k                            p_y >= floor
+        l(p_y) = 2 (1 - floor + floor log(floor / p_y)) / k   p_y < floor
+    The value returned is always the plain MAE, the figure runs are compared by.
+    floor = 0 is MAE's own gradient.
     """
 
     name = "mae"
+
+    def __init__(self, floor: float = 0.0) -> None:
+        if not 0 <= floor < 1:
+            raise ValueError(f"MAE gradient floor {floor} must be from 0 up to (not including) 1")
+        self.floor = floor
 
     def __call__(self, z: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
         n, k = z.shape
@@ -65,18 +84,20 @@ class MeanAbsoluteError:
         p = softmax(z)
         p_y = p[rows, labels]
         value = 2 * (n - p_y.sum()) / (k * n)
+        weight = np.maximum(p_y, p.dtype.type(self.floor))
         grad = p
         grad[rows, labels] -= 1
-        grad *= (2 / (k * n)) * p_y[:, None]
+        grad *= (2 / (k * n)) * weight[:, None]
         return float(value), grad
 
 
 LOSSES = ("mae", "cross_entropy")
 
 
-def make_loss(name: str) -> Loss:
+def make_loss(name: str, mae_floor: float = 0.0) -> Loss:
+    """The loss called `name`; `mae_floor` is used by mae only (see MeanAbsoluteError)."""
     if name == "mae":
-        return MeanAbsoluteError()
+        return MeanAbsoluteError(mae_floor)
     if name == "cross_entropy":
         return CrossEntropy()
     raise ValueError(f"unknown loss {name!r}; expected one of {', '.join(LOSSES)}")

@@ -22,7 +22,7 @@ def load_source(params: Params) -> dict[str, np.ndarray]:
     if params.source == "openml":
         return openml.load()
     policy = Policy(timeout=params.download_timeout, attempts=params.download_attempts)
-    return idx.load(params.idx_mirrors, params.idx_dir, policy)
+    return idx.load(params.idx_mirrors or idx.PUBLIC_MIRRORS, params.idx_dir, policy)
 
 
 def fetch(

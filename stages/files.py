@@ -60,7 +60,8 @@ def write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
 
 
 def write_json(path: Path, data: object) -> None:
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    """`data` as JSON, keys in the order given: the same dict gives the same bytes."""
+    path.write_text(json.dumps(data, indent=2) + "\n")
 
 
 def read_npy(path: Path) -> np.ndarray:

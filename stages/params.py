@@ -20,28 +20,29 @@ MNIST_TRAIN_SIZE = 60_000
 
 @dataclass(frozen=True)
 class Params:
+    hidden: int
+    lr: float
+    loss: str
+    mae_floor: float
+    activation: str
+    epochs: int
+    batch_size: int
+    optimizer: str
+    weight_decay: float
+    augment_shift: int
+    lr_schedule: str
+    seed: int
+    init: str
+    leaky_slope: float
+    momentum: float
+    threads: int
+    kernels: str
+    val_size: int
     source: str
     idx_mirrors: list
     idx_dir: str
     download_timeout: float
     download_attempts: int
-    seed: int
-    val_size: int
-    hidden: int
-    activation: str
-    leaky_slope: float
-    init: str
-    loss: str
-    optimizer: str
-    lr: float
-    lr_schedule: str
-    momentum: float
-    weight_decay: float
-    augment_shift: int
-    epochs: int
-    batch_size: int
-    threads: int
-    kernels: str
 
 
 @dataclass(frozen=True)
@@ -65,34 +66,35 @@ def number(accepts: Callable[[float], bool], expected: str) -> Rule:
 
 def url_list() -> Rule:
     def accepts(urls: list) -> bool:
-        return bool(urls) and all(str(url).startswith(("http://", "https://")) for url in urls)
+        return all(str(url).startswith(("http://", "https://")) for url in urls)
 
-    return Rule(list, accepts, "a non-empty list of http:// or https:// base URLs")
+    return Rule(list, accepts, "a list of http:// or https:// base URLs, or [] for the public mirrors")
 
 
 RULES: dict[str, Rule] = {
+    "hidden": whole(1, 65_536),
+    "lr": number(lambda v: 0 < v <= 10, "a number above 0 and at most 10"),
+    "loss": choice(LOSSES),
+    "mae_floor": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
+    "activation": choice(ACTIVATIONS),
+    "epochs": whole(1, 10_000),
+    "batch_size": whole(1, MNIST_TRAIN_SIZE),
+    "optimizer": choice(OPTIMIZERS),
+    "weight_decay": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
+    "augment_shift": whole(0, 4),
+    "lr_schedule": choice(SCHEDULES),
+    "seed": whole(0, 2**32 - 1),
+    "init": choice(INITIALIZERS),
+    "leaky_slope": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
+    "momentum": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
+    "threads": whole(1, 256),
+    "kernels": choice(KERNELS),
+    "val_size": whole(1, MNIST_TRAIN_SIZE - 1),
     "source": choice(SOURCES),
     "idx_mirrors": url_list(),
     "idx_dir": Rule(str, lambda value: True, "a folder path, or '' to download"),
     "download_timeout": number(lambda v: 0 < v <= 600, "a number of seconds above 0 and at most 600"),
     "download_attempts": whole(1, 10),
-    "seed": whole(0, 2**32 - 1),
-    "val_size": whole(1, MNIST_TRAIN_SIZE - 1),
-    "hidden": whole(1, 65_536),
-    "activation": choice(ACTIVATIONS),
-    "leaky_slope": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
-    "init": choice(INITIALIZERS),
-    "loss": choice(LOSSES),
-    "optimizer": choice(OPTIMIZERS),
-    "lr": number(lambda v: 0 < v <= 10, "a number above 0 and at most 10"),
-    "lr_schedule": choice(SCHEDULES),
-    "momentum": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
-    "weight_decay": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
-    "augment_shift": whole(0, 4),
-    "epochs": whole(1, 10_000),
-    "batch_size": whole(1, MNIST_TRAIN_SIZE),
-    "threads": whole(1, 256),
-    "kernels": choice(KERNELS),
 }
 assert list(RULES) == [field.name for field in fields(Params)]
 

@@ -65,7 +65,7 @@ def fit(
                 labels,
                 X_val,
                 labels_val,
-                loss=mlp.make_loss(params.loss),
+                loss=mlp.make_loss(params.loss, params.mae_floor),
                 optimizer=mlp.make_optimizer(params.optimizer, params.momentum),
                 epochs=params.epochs,
                 batch_size=params.batch_size,

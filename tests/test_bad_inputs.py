@@ -103,7 +103,7 @@ CASES: dict[str, Case] = {
     "params: missing file": Case("train", remove("params.yaml"), "params.yaml: file not found"),
     "params: unparseable YAML": Case("prepare", write_text("params.yaml", "seed: [0\n"), "params.yaml: not valid YAML at line 2"),
     "params: not a mapping": Case("prepare", write_text("params.yaml", "- seed\n"), "expected a mapping of keys to values, found list"),
-    "params: a missing key": Case("train", write_text("params.yaml", "seed: 0\n"), "missing key 'source'; expected one of pypi, openml, idx"),
+    "params: a missing key": Case("train", write_text("params.yaml", "seed: 0\n"), "missing key 'hidden'; expected a whole number from 1 to 65536"),
     "params: batch larger than the data": Case("train", set_params(batch_size=5000), "batch_size: 5000 is larger than the 250 training images"),
     "params: validation set as large as the data": Case("prepare", set_params(val_size=300), "val_size: 300 leaves no training images"),
     # data files

@@ -222,3 +222,22 @@ def test_random_shift_moves_the_batch_by_one_offset_within_bounds() -> None:
     # A shift of up to 2 pushes the pixel out of a 4x4 frame sometimes; it is replaced by zeros.
     edge = mlp.random_shift(np.eye(1, 16, 0, dtype=np.float32), np.random.default_rng(1), max_shift=2, side=4)
     assert edge.sum() in (0.0, 1.0)
+
+
+@pytest.mark.parametrize(("mae_floor", "learns_it"), [(0.0, False), (0.1, True)])
+def test_mae_with_a_floor_brings_back_a_class_the_network_had_given_up_on(
+    mae_floor: float, learns_it: bool
+) -> None:
+    """Class 2 starts with p_2 near 0 everywhere (a bias of -12): plain MAE's gradient
+    keeps it there (MeanAbsoluteError's docstring says why); the floor gets it learned."""
+    rng = np.random.default_rng(0)
+    X, y = blobs(np.random.default_rng(0), 600)
+    model = MLP.initialise(20, 8, 3, make_activation("leaky_relu"), rng)
+    model.b2[2] = -12
+    mlp.train(
+        model, X[:500], y[:500], X[500:], y[500:],
+        loss=make_loss("mae", mae_floor=mae_floor), optimizer=make_optimizer("adam"), epochs=5,
+        batch_size=32, learning_rate=0.01, schedule="cosine", weight_decay=0.0, rng=rng,
+    )  # fmt: skip
+    recall = (model.predict(X[500:][y[500:] == 2]) == 2).mean()
+    assert (recall > 0.9) == learns_it, f"recall of class 2: {recall}"

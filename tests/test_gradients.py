@@ -72,3 +72,51 @@ def test_mae_value_is_the_mean_absolute_difference_from_one_hot_targets() -> Non
     p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
     value, _ = make_loss("mae")(z, labels)
     assert value == pytest.approx(np.abs(p - np.eye(10)[labels]).mean(), rel=1e-12)
+
+
+def floored_mae(z: np.ndarray, labels: np.ndarray, floor: float) -> float:
+    """The loss whose gradient MAE with a floor follows, written out independently:
+    MAE where p_y >= floor, continued below by 2 floor log(floor / p_y) / k."""
+    n, k = z.shape
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    p_y = p[np.arange(n), labels]
+    below = 1 - floor + floor * np.log(floor / p_y)
+    return float(np.where(p_y >= floor, 1 - p_y, below).sum() * 2 / (k * n))
+
+
+def test_mae_with_a_floor_follows_the_gradient_of_the_floored_loss() -> None:
+    rng = np.random.default_rng(7)
+    n, k, floor, h = 12, 10, 0.1, 1e-6
+    z = rng.normal(0, 1, size=(n, k))
+    labels = rng.integers(0, k, n)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    p_y = p[np.arange(n), labels]
+    # Samples on both sides of the floor, none within reach of the kink at the floor.
+    assert (p_y < floor).sum() >= 3 and (p_y > floor).sum() >= 3
+    assert np.abs(p_y - floor).min() > 1e-3
+
+    value, gradient = make_loss("mae", mae_floor=floor)(z, labels)
+
+    numeric = np.zeros_like(z)
+    for index in np.ndindex(z.shape):
+        step = np.zeros_like(z)
+        step[index] = h
+        numeric[index] = (floored_mae(z + step, labels, floor) - floored_mae(z - step, labels, floor)) / (
+            2 * h
+        )
+    assert relative_error(gradient, numeric) < 1e-6
+    # The value stays the plain MAE, the figure runs are compared by.
+    assert value == pytest.approx(np.abs(p - np.eye(k)[labels]).mean(), rel=1e-12)
+
+
+def test_mae_floor_changes_only_the_samples_below_it() -> None:
+    rng = np.random.default_rng(6)
+    z = rng.normal(0, 3, size=(20, 10))
+    labels = rng.integers(0, 10, 20)
+    p_y = (np.exp(z) / np.exp(z).sum(axis=1, keepdims=True))[np.arange(20), labels]
+    _, plain = make_loss("mae")(z, labels)
+    _, floored = make_loss("mae", mae_floor=0.1)(z, labels)
+    above = p_y >= 0.1
+    assert above.any() and not above.all()
+    np.testing.assert_array_equal(floored[above], plain[above])
+    np.testing.assert_allclose(floored[~above], plain[~above] * (0.1 / p_y[~above])[:, None], rtol=1e-10)

@@ -36,7 +36,7 @@ def test_repository_params_are_valid_and_reproduce_the_original_network() -> Non
         ({"source": "kaggle"}, "source: 'kaggle' is not allowed"),
         ({"threads": 0}, "threads: 0 is not allowed"),
         ({"hiden": 30}, "unknown key 'hiden'; did you mean 'hidden'?"),
-        ({"colour": "red"}, "unknown key 'colour'; known keys: source, idx_mirrors"),
+        ({"colour": "red"}, "unknown key 'colour'; known keys: hidden, lr, loss"),
     ],
 )
 def test_bad_params_name_the_key_and_what_is_allowed(tmp_path: Path, overrides: dict, message: str) -> None:

@@ -1,13 +1,14 @@
 """The real pipeline under the real DVC commands, in a temporary git copy of this repository."""
 
 import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_copy, run, stages_run
+from conftest import environment, make_copy, run, stages_run
 
-STAGES = ("fetch", "prepare", "train", "evaluate")
+STAGES = ("check", "fetch", "prepare", "train", "evaluate")
 
 
 @pytest.fixture(scope="module")
@@ -36,16 +37,19 @@ def test_metrics_show_prints_the_test_metrics(pipeline: tuple[Path, str]) -> Non
     repo, _ = pipeline
     output = run(repo, "dvc", "metrics", "show")
     assert "metrics/test.json" in output
-    for key in ("test_accuracy", "test_loss", "per_digit_accuracy.0", "per_digit_accuracy.9"):
-        assert key in output
+    header = output.splitlines()[0].split()
+    assert header == ["Path", "test_accuracy", "test_loss", "test_lowest_digit_accuracy"]
+    assert max(map(len, output.splitlines())) <= 100
 
 
-def test_exp_run_with_a_new_width_reruns_only_train_and_evaluate(pipeline: tuple[Path, str]) -> None:
+def test_exp_run_with_a_new_width_reruns_only_the_check_train_and_evaluate(
+    pipeline: tuple[Path, str],
+) -> None:
     repo, _ = pipeline
     run(repo, "git", "add", "-A")
     run(repo, "git", "commit", "-q", "-m", "first run")
     output = run(repo, "dvc", "exp", "run", "-S", "hidden=64")
-    assert stages_run(output) == ["train", "evaluate"]
+    assert stages_run(output) == ["check", "train", "evaluate"]
     with np.load(repo / "models" / "model.npz", allow_pickle=False) as model:
         assert model["W1"].shape == (784, 64)
 
@@ -53,3 +57,22 @@ def test_exp_run_with_a_new_width_reruns_only_train_and_evaluate(pipeline: tuple
     assert re.search(r"params\.yaml\s+hidden\s+30\s+64", diff), diff
     metrics = run(repo, "dvc", "metrics", "diff")
     assert "test_accuracy" in metrics
+
+
+@pytest.mark.parametrize("command", [["dvc", "repro"], ["dvc", "exp", "run"]])
+def test_a_misspelt_key_stops_the_pipeline_before_any_other_stage(
+    pipeline: tuple[Path, str], command: list[str]
+) -> None:
+    repo, _ = pipeline
+    params = repo / "params.yaml"
+    original = params.read_text()
+    # A real change (hidden) beside the typo: train would run, were it not for the check.
+    params.write_text(re.sub(r"(?m)^hidden: \d+", "hidden: 20", original) + "\nhiden: 64\n")
+    try:
+        result = subprocess.run(command, cwd=repo, env=environment(), capture_output=True, text=True)
+    finally:
+        params.write_text(original)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "error: params.yaml: unknown key 'hiden'; did you mean 'hidden'?" in output
+    assert stages_run(output) == ["check"]

@@ -187,18 +187,20 @@ def test_diverging_training_writes_no_model(tmp_path: Path, prepared: Path) -> N
 
 def test_evaluate_writes_metrics(tmp_path: Path, prepared: Path) -> None:
     train(small_params(tmp_path), prepared, tmp_path / "model.npz", tmp_path / "h.csv")
-    outputs = Outputs(
-        *(tmp_path / name for name in ("test.json", "confusion.csv", "wrong.png", "weights.png"))
-    )
+    names = ("test.json", "per_digit.csv", "confusion.csv", "wrong.png", "weights.png")
+    outputs = Outputs(*(tmp_path / name for name in names))
     metrics = evaluate(tmp_path / "model.npz", prepared, outputs, "cross_entropy", threads=1)
     assert json.loads((tmp_path / "test.json").read_text()) == metrics
     assert metrics["test_accuracy"] > 0.9
-    assert set(metrics["per_digit_accuracy"]) == {str(d) for d in range(10)}
+    assert list(metrics) == ["test_accuracy", "test_loss", "test_lowest_digit_accuracy"]
     model = load_model(tmp_path / "model.npz")
     images = np.load(prepared / "test_images.npy")
     labels = np.load(prepared / "test_labels.npy")
     predicted = model.predict(images)
     assert metrics["test_accuracy"] == pytest.approx((predicted == labels).mean(), abs=1e-6)
+    per_digit = {int(r["digit"]): float(r["accuracy"]) for r in csv.DictReader(outputs.per_digit.open())}
+    assert per_digit == {d: pytest.approx((predicted[labels == d] == d).mean(), abs=1e-6) for d in range(10)}
+    assert metrics["test_lowest_digit_accuracy"] == min(per_digit.values())
     rows = list(csv.DictReader(outputs.confusion.open()))
     assert [(int(r["actual"]), int(r["predicted"])) for r in rows] == list(
         zip(labels, predicted, strict=True)

@@ -24,6 +24,13 @@ FILES = {
     "test_images": ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
     "test_labels": ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
 }
+# Tried in order when params.yaml's idx_mirrors is [] (kept here so that `dvc exp show`
+# has one short column for it, not a list of URLs).
+PUBLIC_MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+)
 IMAGES_MAGIC, LABELS_MAGIC = 0x00000803, 0x00000801
 
 
