@@ -1,11 +1,13 @@
 """Test accuracy and the worst-recognised digit, for each hidden width and seed.
 
     python -m benchmarks.widths [--widths 8 16 32 64 128 256] [--seeds 0 1 2] [--jobs 2]
+                                [--set KEY=VALUE ...]
 
 Queues one DVC experiment per (hidden, seed), every other param as params.yaml has
-it, runs the queue with --jobs workers, and prints a markdown table from
-`dvc exp show --json`. The experiments start from the last commit and stay in the
-repository's experiment list afterwards, as any `dvc exp run` does.
+it or as --set changes it (`--set mae_floor=0` is plain MAE), runs the queue with
+--jobs workers, and prints a markdown table from `dvc exp show --json`. The
+experiments start from the last commit and stay in the repository's experiment list
+afterwards, as any `dvc exp run` does.
 """
 
 import argparse
@@ -19,12 +21,10 @@ def dvc(*args: str) -> str:
     return subprocess.run(["dvc", *args], check=True, capture_output=True, text=True).stdout
 
 
-def run_sweep(widths: list[int], seeds: list[int], jobs: int) -> list[str]:
+def run_sweep(widths: list[int], seeds: list[int], jobs: int, changes: list[str]) -> list[str]:
     """The names of the experiments queued, once the queue has run them all."""
-    queued = dvc(
-        "exp", "run", "--queue",
-        "-S", f"hidden={','.join(map(str, widths))}", "-S", f"seed={','.join(map(str, seeds))}",
-    )  # fmt: skip
+    sweep = [f"hidden={','.join(map(str, widths))}", f"seed={','.join(map(str, seeds))}", *changes]
+    queued = dvc("exp", "run", "--queue", *(argument for change in sweep for argument in ("-S", change)))
     names = re.findall(r"Queued experiment '([^']+)'", queued)
     dvc("queue", "start", "-j", str(jobs))
     while re.search(r"\b(Queued|Running)\b", dvc("queue", "status")):
@@ -50,12 +50,14 @@ def main() -> None:
     parser.add_argument("--widths", type=int, nargs="+", default=[8, 16, 32, 64, 128, 256])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--jobs", type=int, default=2, help="queue workers (at most the cores)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="another param")
     args = parser.parse_args()
 
     start = time.monotonic()
-    table = results(run_sweep(args.widths, args.seeds, args.jobs))
+    table = results(run_sweep(args.widths, args.seeds, args.jobs, args.set))
     minutes = (time.monotonic() - start) / 60
-    print(f"{len(table)} experiments in {minutes:.1f} min with {args.jobs} workers")
+    settings = f" with {', '.join(args.set)}" if args.set else ""
+    print(f"{len(table)} experiments{settings} in {minutes:.1f} min with {args.jobs} workers")
     print("test accuracy, and in brackets the lowest accuracy of any one digit:\n")
     print("| hidden | " + " | ".join(f"seed {seed}" for seed in args.seeds) + " |")
     print("|---|" + "---|" * len(args.seeds))

@@ -64,27 +64,42 @@ def write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n")
 
 
+def _check_is_file(path: Path, kind: str) -> None:
+    if path.is_dir():
+        raise StageError(f"{path}: a folder, not {kind}")
+    if not path.exists():
+        raise StageError(f"{path}: file not found; run `dvc repro` to make it")
+
+
+def _refused(path: Path, error: Exception, kind: str) -> StageError:
+    """The one line for a file NumPy would not load. NumPy's own words for pickled
+    contents point at allow_pickle=True, which must never be the way out."""
+    if "pickle" in str(error) or "Object arrays" in str(error):
+        return StageError(
+            f"{path}: holds Python objects, which are never loaded; expected plain numeric arrays"
+        )
+    return StageError(f"{path}: not a readable {kind} ({error})")
+
+
 def read_npy(path: Path) -> np.ndarray:
     """The array in `path`, refusing pickled objects; a bad file is a StageError."""
+    _check_is_file(path, "a .npy array")
+    with open(path, "rb") as file:
+        if file.read(len(np.lib.format.MAGIC_PREFIX)) != np.lib.format.MAGIC_PREFIX:
+            raise StageError(f"{path}: not a .npy array file; run `dvc repro` to remake it")
     try:
         return np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise StageError(f"{path}: file not found; run `dvc repro` to make it") from None
     except (ValueError, OSError, EOFError) as error:
-        raise StageError(
-            f"{path}: not a readable .npy array ({error}); run `dvc repro` to remake it"
-        ) from None
+        raise _refused(path, error, ".npy array") from None
 
 
 def read_npz(path: Path) -> dict[str, np.ndarray]:
     """Every array in the .npz at `path`, refusing pickled objects; a bad file is a StageError."""
+    _check_is_file(path, "an .npz archive")
+    if not zipfile.is_zipfile(path):
+        raise StageError(f"{path}: not an .npz archive (a zip of .npy arrays)")
     try:
-        archive = np.load(path, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError("a single array, not an archive")
-        with archive:
+        with np.load(path, allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}
-    except FileNotFoundError:
-        raise StageError(f"{path}: file not found; run `dvc repro` to make it") from None
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
-        raise StageError(f"{path}: not a readable .npz archive of plain arrays ({error})") from None
+        raise _refused(path, error, ".npz archive of plain arrays") from None

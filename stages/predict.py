@@ -2,13 +2,19 @@
 
     mlp-predict IMAGE [IMAGE ...]        (or: python -m stages.predict IMAGE ...)
 
+It uses the pipeline's model, models/model.npz of the repository it is run in (from
+any folder inside it), or the one --model names. Each image gets one line: its
+prediction, or what is wrong with it; the exit status is 2 if any image failed.
+
 Any PNG or JPEG of a single digit is first put into MNIST's form: greyscale, white
 digit on black, the digit scaled into a 20x20 box and centred by its centre of mass
 on a 28x28 canvas. An image that is already in that form is used as it is.
 """
 
 import argparse
+import sys
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +33,8 @@ FORMATS = ("PNG", "JPEG")
 
 def read_image(path: Path) -> np.ndarray:
     """The greyscale pixels of the PNG or JPEG at `path`, as floats in [0, 1]."""
+    if path.is_dir():
+        raise StageError(f"{path}: a folder, not an image")
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -92,27 +100,61 @@ def to_mnist(grey: np.ndarray, origin: str) -> np.ndarray:
     return canvas.reshape(-1)
 
 
-def predict(model_path: Path, images: list[Path]) -> list[tuple[Path, int, float]]:
-    """(image, predicted digit, its probability) for each image; every image is read first."""
+def find_model(folder: Path) -> Path:
+    """models/model.npz of the repository holding `folder`: the nearest one up with a dvc.yaml."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / "dvc.yaml").is_file():
+            return candidate / layout.MODEL_PATH
+    raise StageError(
+        f"{folder} is not inside the pipeline's repository (no dvc.yaml here or above); "
+        "run mlp-predict inside it, or name a model with --model PATH"
+    )
+
+
+@dataclass(frozen=True)
+class Prediction:
+    image: Path
+    digit: int
+    probability: float
+
+
+def predict(model_path: Path, images: list[Path]) -> list[Prediction | StageError]:
+    """For each image, in order, its prediction or what is wrong with it."""
     model = load_model(model_path)
-    X = np.stack([to_mnist(read_image(path), str(path)) for path in images])
-    probabilities = model.predict_proba(X.astype(model.W1.dtype))
-    digits = probabilities.argmax(axis=1)
-    return [
-        (path, int(digit), float(p[digit]))
-        for path, digit, p in zip(images, digits, probabilities, strict=True)
-    ]
+    errors: dict[int, StageError] = {}
+    readable: dict[int, np.ndarray] = {}
+    for index, path in enumerate(images):
+        try:
+            readable[index] = to_mnist(read_image(path), str(path))
+        except StageError as error:
+            errors[index] = error
+    predictions = {}
+    if readable:
+        probabilities = model.predict_proba(np.stack(list(readable.values())).astype(model.W1.dtype))
+        predictions = {
+            index: Prediction(images[index], int(p.argmax()), float(p.max()))
+            for index, p in zip(readable, probabilities, strict=True)
+        }
+    return [predictions[index] if index in predictions else errors[index] for index in range(len(images))]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="mlp-predict", description="Predict the digit in each image.")
     parser.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="PNG or JPEG files")
-    parser.add_argument("--model", type=Path, default=layout.MODEL_PATH, help="default: %(default)s")
+    parser.add_argument(
+        "--model", type=Path, help="an .npz model file (default: models/model.npz of this repository)"
+    )
     args = parser.parse_args()
 
     def work() -> None:
-        for path, digit, probability in predict(args.model, args.images):
-            print(f"{path}: {digit} (probability {probability:.3f})")
+        results = predict(args.model or find_model(Path.cwd()), args.images)
+        for result in results:
+            if isinstance(result, StageError):
+                print(f"error: {result}", file=sys.stderr)
+            else:
+                print(f"{result.image}: {result.digit} (probability {result.probability:.3f})")
+        if any(isinstance(result, StageError) for result in results):
+            raise SystemExit(2)
 
     run_stage(work)
 

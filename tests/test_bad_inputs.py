@@ -39,6 +39,14 @@ def remove(name: str) -> Spoil:
     return lambda root: (root / name).unlink()
 
 
+def folder_instead(name: str) -> Spoil:
+    def spoil(root: Path) -> None:
+        (root / name).unlink()
+        (root / name).mkdir()
+
+    return spoil
+
+
 def save_array(name: str, array: np.ndarray) -> Spoil:
     def spoil(root: Path) -> None:
         with open(root / name, "wb") as file:
@@ -116,17 +124,20 @@ CASES: dict[str, Case] = {
     "data: pixels out of range": Case("train", save_array(f"{PREPARED}/val_images.npy", np.full((50, 784), 255.0, np.float32)), "val_images.npy: pixels range from 255.0 to 255.0"),
     "data: validation narrower than train": Case("train", save_array(f"{PREPARED}/val_images.npy", np.zeros((50, 783), np.float32)), "val_images.npy: shape (50, 783); expected (n, 784)"),
     "data: test images of the wrong shape": Case("evaluate", save_array(f"{PREPARED}/test_images.npy", np.zeros((100, 28, 28), np.float32)), "test_images.npy: shape (100, 28, 28)"),
-    "data: a pickled array": Case("train", save_array(f"{PREPARED}/train_labels.npy", np.array([Payload()], dtype=object)), "train_labels.npy: not a readable .npy array (Object arrays cannot be loaded when allow_pickle=False)"),
+    "data: a folder in place of an array": Case("train", folder_instead(f"{PREPARED}/val_images.npy"), "val_images.npy: a folder, not a .npy array"),
+    "data: a pickled array": Case("train", save_array(f"{PREPARED}/train_labels.npy", np.array([Payload()], dtype=object)), "train_labels.npy: holds Python objects, which are never loaded; expected plain numeric arrays"),
     # model files
     "model: missing": Case("evaluate", remove("models/model.npz"), "models/model.npz: file not found"),
-    "model: not an archive": Case("evaluate", write_text("models/model.npz", "W1,b1\n"), "models/model.npz: not a readable .npz archive of plain arrays"),
+    "model: not an archive": Case("evaluate", write_text("models/model.npz", "W1,b1\n"), "models/model.npz: not an .npz archive (a zip of .npy arrays)"),
+    "model: a PNG image": Case("evaluate", write_text("models/model.npz", "\x89PNG\r\n\x1a\n"), "models/model.npz: not an .npz archive (a zip of .npy arrays)"),
+    "model: a folder": Case("evaluate", folder_instead("models/model.npz"), "models/model.npz: a folder, not an .npz archive"),
     "model: W2 missing": Case("evaluate", edit_model(W2=None), "models/model.npz: no array 'W2'"),
     "model: W1 of the wrong shape": Case("evaluate", edit_model(W1=np.zeros((784, 12), np.float32)), "W1 has shape (784, 12); the model's hidden width 16 needs (784, 16)"),
     "model: width disagrees with its metadata": Case("evaluate", edit_model(hidden=np.array(64)), "W1 has shape (784, 16); the model's hidden width 64 needs (784, 64)"),
     "model: unknown activation": Case("evaluate", edit_model(activation=np.array("swish")), "activation array('swish'"),
     "model: leaky slope out of range": Case("evaluate", edit_model(leaky_slope=np.array(5.0)), "models/model.npz: leaky_slope 5.0; expected a number from 0 to 1"),
     "model: NaN weights": Case("evaluate", edit_model(b2=np.full(10, np.nan, np.float32)), "b2 must be finite float32 or float64 numbers"),
-    "model: pickled objects": Case("evaluate", pickled_model, "models/model.npz: not a readable .npz archive of plain arrays (Object arrays cannot be loaded"),
+    "model: pickled objects": Case("evaluate", pickled_model, "models/model.npz: holds Python objects, which are never loaded; expected plain numeric arrays"),
     # divergence
     "training: loss diverges": Case("train", set_params(lr=10.0, loss="cross_entropy", optimizer="momentum", momentum=0.99, lr_schedule="constant", epochs=50), "no model was written: try a lower learning rate than lr: 10.0"),
 }  # fmt: skip

@@ -28,15 +28,16 @@ def digits(
     return folder, pixels, predicted
 
 
-def predict(repo: Path, *images: Path) -> subprocess.CompletedProcess:
+def predict(folder: Path, *arguments: Path | str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "stages.predict", *map(str, images)], cwd=repo, capture_output=True, text=True,
+        [sys.executable, "-m", "stages.predict", *map(str, arguments)],
+        cwd=folder, capture_output=True, text=True,
         env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
     )  # fmt: skip
 
 
-def predicted_digits(result: subprocess.CompletedProcess) -> list[int]:
-    assert result.returncode == 0, result.stderr
+def predicted_digits(result: subprocess.CompletedProcess, check: bool = True) -> list[int]:
+    assert result.returncode == 0 or not check, result.stderr
     return [int(line.split(": ")[1].split()[0]) for line in result.stdout.splitlines()]
 
 
@@ -81,10 +82,61 @@ def test_bad_images_end_in_one_line(trained_repo: Path, tmp_path: Path, make, me
     assert len(lines) == 1 and lines[0].startswith(f"error: {path}: ") and message in lines[0]
 
 
-def test_missing_model(tmp_path: Path, digits) -> None:
+def test_outside_a_repository_it_says_how_to_name_a_model(tmp_path: Path, digits) -> None:
     folder, _, _ = digits
     result = predict(tmp_path, folder / "digit00.png")
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "error: models/model.npz: file not found; run `dvc repro` to make it"
+        f"error: {tmp_path} is not inside the pipeline's repository (no dvc.yaml here or above); "
+        "run mlp-predict inside it, or name a model with --model PATH"
     ]
+
+
+def test_from_any_folder_inside_the_repository_it_finds_the_pipelines_model(
+    trained_repo: Path, digits
+) -> None:
+    folder, _, expected = digits
+    result = predict(trained_repo / "metrics", folder / "digit00.png")
+    assert predicted_digits(result) == expected[:1]
+
+
+def test_every_readable_image_is_predicted_and_each_bad_one_gets_its_line(
+    trained_repo: Path, digits, tmp_path: Path
+) -> None:
+    folder, _, expected = digits
+    missing, a_folder = tmp_path / "missing.png", tmp_path / "a-folder.png"
+    a_folder.mkdir()
+    result = predict(trained_repo, folder / "digit00.png", missing, folder / "digit01.png", a_folder)
+    assert result.returncode == 2
+    lines = result.stdout.splitlines()
+    assert [line.split(": ")[0] for line in lines] == [
+        str(folder / "digit00.png"),
+        str(folder / "digit01.png"),
+    ]
+    assert predicted_digits(result, check=False) == expected[:2]
+    assert result.stderr.splitlines() == [
+        f"error: {missing}: file not found",
+        f"error: {a_folder}: a folder, not an image",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda path: Image.new("L", (28, 28)).save(path, "PNG"), "not an .npz archive (a zip of"),
+        (lambda path: path.mkdir(), "a folder, not an .npz archive"),
+        (lambda path: None, "file not found; run `dvc repro` to make it"),
+    ],
+    ids=["an image", "a folder", "missing"],
+)  # fmt: skip
+def test_a_model_that_is_not_one_ends_in_one_line(
+    trained_repo: Path, digits, tmp_path: Path, make, message
+) -> None:
+    folder, _, _ = digits
+    model = tmp_path / "some.png"
+    make(model)
+    result = predict(trained_repo, "--model", model, folder / "digit00.png")
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {model}: {message}"), result.stderr
+    assert "pickle" not in result.stderr
