@@ -1,17 +1,20 @@
-"""Our NumPy 784-H-10 network against scikit-learn's MLPClassifier, side by side in one process.
+"""How fast this network trains, beside scikit-learn's and PyTorch's, in one process.
 
-    python -m benchmarks.versus_sklearn [--epochs 20] [--runs 5] [--sweep-epochs 3]
+    python -m benchmarks.speed [--epochs 20] [--runs 5] [--sweep-epochs 3]
 
-Both train on data/prepared (run `dvc repro` first) with the same settings: ReLU hidden
-layer, cross-entropy, Adam at lr 1e-3, batch 128, one BLAS thread. Each run trains each
-network from scratch for --epochs epochs through its own training call (our `mlp.train`,
-scikit-learn's `fit`), so each pays what a user would pay, one-off checks included; ours
-also scores the validation set after every epoch, scikit-learn does not. Runs alternate
-between the two networks, the bare matrix products every epoch needs (forward, backward
-and the validation forward pass, on ready-made contiguous batches) and a floor (those
-products plus the batch gather and the Adam step, nothing else), so machine noise hits
-all four alike. Times are seconds per epoch; times and the ratios taken within each run
-are summarised by their median over the runs.
+Every network trains on data/prepared (run `dvc repro` first) on one thread. In the
+common setting (ReLU, cross-entropy, Adam at lr 1e-3, batch 128) race this project's
+engine, scikit-learn's MLPClassifier and, where installed (the `bench` extra), the
+same network in PyTorch; beside them, this project as shipped, with params.yaml's
+loss, augmentation, decay and schedule: the epoch `dvc repro` waits for. Each run
+trains each network from scratch for --epochs epochs through its own training call,
+so each pays what its user would pay, one-off checks included; ours and PyTorch's
+loop also score the validation set after every epoch, scikit-learn does not. Runs
+alternate between the networks, the bare matrix products every epoch needs (forward,
+backward and the validation forward pass, on ready-made contiguous batches) and a
+floor (those products plus the batch gather and the Adam step, nothing else), so
+machine noise hits all alike. Times are seconds per epoch; times and the ratios taken
+within each run are summarised by their median over the runs.
 """
 
 import argparse
@@ -22,22 +25,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 import sklearn
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import mlp
+from benchmarks.networks import BATCH, LEARNING_RATE, Ours, Shipped, Sklearn, Torch, torch
 from mlp.training import gather
 from stages import layout
 from stages.datasets import N_CLASSES, PIXELS, read_split
-
-BATCH = 128
-LEARNING_RATE = 1e-3
 
 
 def read_data(prepared_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -105,58 +103,38 @@ def floor_epoch(
     return trained - start, time.perf_counter() - trained
 
 
-class Ours:
-    def __init__(self, hidden: int, seed: int) -> None:
-        self.rng = np.random.default_rng(seed)
-        self.model = mlp.MLP.initialise(PIXELS, hidden, N_CLASSES, mlp.make_activation("relu"), self.rng)
-
-    def fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray, y_val: np.ndarray, epochs: int) -> None:
-        mlp.train(
-            self.model, X, y, X_val, y_val, loss=mlp.make_loss("cross_entropy"),
-            optimizer=mlp.make_optimizer("adam"), epochs=epochs, batch_size=BATCH,
-            learning_rate=LEARNING_RATE, schedule="constant", weight_decay=0.0, rng=self.rng,
-        )  # fmt: skip
-
-    def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
-        return float((self.model.predict(X) == y).mean())
+ROWS = {
+    "ours": "this project (NumPy), common setting",
+    "torch": "PyTorch (CPU), common setting",
+    "sklearn": "scikit-learn MLPClassifier, common setting",
+    "shipped": "this project as shipped (params.yaml)",
+    "floor": "floor: gather, products, Adam",
+    "products": "bare matrix products",
+}
 
 
-class Sklearn:
-    def __init__(self, hidden: int, seed: int) -> None:
-        self.hidden, self.seed = hidden, seed
-
-    def fit(self, X: np.ndarray, y: np.ndarray, X_val: np.ndarray, y_val: np.ndarray, epochs: int) -> None:
-        # n_iter_no_change above max_iter: exactly `epochs` epochs, never an early stop.
-        self.model = MLPClassifier(
-            hidden_layer_sizes=(self.hidden,), activation="relu", solver="adam", batch_size=BATCH,
-            learning_rate_init=LEARNING_RATE, max_iter=epochs, n_iter_no_change=epochs + 1,
-            random_state=self.seed,
-        )  # fmt: skip
-        with warnings.catch_warnings():
-            # Reaching max_iter is the point here, not a sign of trouble.
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            self.model.fit(X, y)
-        assert self.model.n_iter_ == epochs
-
-    def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
-        return float(self.model.score(X, y))
+def contenders() -> dict[str, type]:
+    """The networks raced, by name; PyTorch only where it is installed."""
+    networks = {"ours": Ours, "shipped": Shipped, "sklearn": Sklearn}
+    return networks | ({"torch": Torch} if torch is not None else {})
 
 
-def race(hidden: int, epochs: int, runs: int, data: dict, batches: list[np.ndarray]) -> dict:
-    """Alternate runs of both networks, the bare products and the floor; per-epoch times and ratios.
+def race(hidden: int, epochs: int, runs: int, data: dict, batches: list[np.ndarray], networks: dict) -> dict:
+    """Alternate runs of each network, the bare products and the floor; per-epoch times and ratios.
 
-    `batches` are the training images as `contiguous_batches`, for the bare products.
-    Ratios are taken within each run, so a slow spell of the machine that hits all four
-    alike cancels out, then summarised by their median and range.
+    `networks` maps names to network classes (see benchmarks.networks); "sklearn" is the
+    one the others are compared with. `batches` are the training images as
+    `contiguous_batches`, for the bare products. Ratios are taken within each run, so a
+    slow spell of the machine that hits all alike cancels out, then summarised by their
+    median and range.
     """
     X, y, X_val, y_val = data["train"] + data["val"]
     shuffles = np.random.default_rng(0)
-    times: dict[str, list[float]] = {
-        name: [] for name in ("ours", "sklearn", "products", "floor", "floor_training")
-    }
+    names = [*networks, "products", "floor", "floor_training"]
+    times: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(runs):
-        ours, theirs = Ours(hidden, seed=0), Sklearn(hidden, seed=0)
-        for name, network in (("ours", ours), ("sklearn", theirs)):
+        trained = {name: network(hidden, seed=0) for name, network in networks.items()}
+        for name, network in trained.items():
             start = time.perf_counter()
             network.fit(X, y, X_val, y_val, epochs)
             times[name].append((time.perf_counter() - start) / epochs)
@@ -165,14 +143,13 @@ def race(hidden: int, epochs: int, runs: int, data: dict, batches: list[np.ndarr
         times["floor"].append(sum(map(sum, floor)) / epochs)
         times["floor_training"].append(sum(training for training, _ in floor) / epochs)
     ratios = {
-        "speed_up": [s / o for s, o in zip(times["sklearn"], times["ours"], strict=True)],
         **{
-            f"{name}_speed_up": [s / f for s, f in zip(times["sklearn"], times[name], strict=True)]
-            for name in ("floor", "floor_training")
+            f"{name}_speed_up": [s / t for s, t in zip(times["sklearn"], times[name], strict=True)]
+            for name in names
         },
         **{
             f"{name}_to_products": [t / p for t, p in zip(times[name], times["products"], strict=True)]
-            for name in ("ours", "sklearn", "floor")
+            for name in names
         },
     }
     X_test, y_test = data["test"]
@@ -183,8 +160,7 @@ def race(hidden: int, epochs: int, runs: int, data: dict, batches: list[np.ndarr
         **{f"{name}_s": statistics.median(t) for name, t in times.items()},
         **{name: statistics.median(r) for name, r in ratios.items()},
         **{f"{name}_range": (min(r), max(r)) for name, r in ratios.items()},
-        "ours_test": ours.accuracy(X_test, y_test),
-        "sklearn_test": theirs.accuracy(X_test, y_test),
+        **{f"{name}_test": network.accuracy(X_test, y_test) for name, network in trained.items()},
         "n": len(y),
     }
 
@@ -222,39 +198,38 @@ def main() -> None:
         for lib in threadpool_info()
         if lib["user_api"] == "blas"
     )
+    torch_version = f", PyTorch {torch.__version__}" if torch is not None else ", PyTorch not installed"
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
-        f"NumPy {np.__version__}, scikit-learn {sklearn.__version__}; BLAS: {blas}; 1 BLAS thread\n"
+        f"NumPy {np.__version__}, scikit-learn {sklearn.__version__}{torch_version}; BLAS: {blas}; "
+        "1 thread\n"
     )
+    networks = contenders()
     with threadpool_limits(limits=1, user_api="blas"):
         batches = contiguous_batches(data["train"][0])
-        main_race = race(30, args.epochs, args.runs, data, batches)
-        sweep = [race(width, args.sweep_epochs, args.runs, data, batches) for width in args.widths]
+        main_race = race(30, args.epochs, args.runs, data, batches, networks)
+        like_for_like = {name: networks[name] for name in ("ours", "sklearn")}
+        sweep = [
+            race(width, args.sweep_epochs, args.runs, data, batches, like_for_like) for width in args.widths
+        ]
     peak = train_stage_peak_mb(Path("params.yaml"))
 
     r = main_race
     print(f"784-30-10, batch {BATCH}, {r['runs']} runs of {r['epochs']} epochs; medians over the runs:\n")
     print("| network | s/epoch | samples/s | vs scikit-learn | epoch / bare products | test accuracy |")
     print("|---|---|---|---|---|---|")
-    print(
-        f"| this project (NumPy) | {r['ours_s']:.3f} | {r['n'] / r['ours_s']:,.0f} | {r['speed_up']:.2f}x | "
-        f"{r['ours_to_products']:.2f} | {r['ours_test']:.4f} |"
-    )
-    print(
-        f"| scikit-learn MLPClassifier | {r['sklearn_s']:.3f} | {r['n'] / r['sklearn_s']:,.0f} | 1.00x | "
-        f"{r['sklearn_to_products']:.2f} | {r['sklearn_test']:.4f} |"
-    )
-    print(
-        f"| floor: gather, products, Adam | {r['floor_s']:.3f} | {r['n'] / r['floor_s']:,.0f} | "
-        f"{r['floor_speed_up']:.2f}x | {r['floor_to_products']:.2f} | |"
-    )
-    print(f"| bare matrix products | {r['products_s']:.3f} | | | 1.00 | |")
-    (low, high), (low_p, high_p) = r["speed_up_range"], r["ours_to_products_range"]
-    (low_f, high_f), (low_fp, high_fp) = r["floor_speed_up_range"], r["floor_to_products_range"]
-    print(
-        f"\nover the runs: ours {low:.2f}-{high:.2f}x scikit-learn and {low_p:.2f}-{high_p:.2f} "
-        f"the bare products; the floor {low_f:.2f}-{high_f:.2f}x and {low_fp:.2f}-{high_fp:.2f}"
-    )
+    for name, label in ROWS.items():
+        if f"{name}_s" in r:
+            accuracy = f"{r[name + '_test']:.4f}" if f"{name}_test" in r else ""
+            print(
+                f"| {label} | {r[name + '_s']:.3f} | {r['n'] / r[name + '_s']:,.0f} | "
+                f"{r[name + '_speed_up']:.2f}x | {r[name + '_to_products']:.2f} | {accuracy} |"
+            )
+    print("\nover the runs, against scikit-learn and the bare products:")
+    for name in ("ours", "shipped", "torch", "floor"):
+        if f"{name}_s" in r:
+            (low, high), (low_p, high_p) = r[f"{name}_speed_up_range"], r[f"{name}_to_products_range"]
+            print(f"  {ROWS[name]}: {low:.2f}-{high:.2f}x and {low_p:.2f}-{high_p:.2f}")
     print(
         f"the floor's training alone, without the validation pass (scikit-learn's fit has none): "
         f"{r['floor_training_s']:.3f} s/epoch, {r['floor_training_speed_up']:.2f}x scikit-learn"
@@ -269,7 +244,7 @@ def main() -> None:
     for row in sweep:
         print(
             f"| {row['hidden']} | {row['ours_s']:.3f} | {row['sklearn_s']:.3f} | "
-            f"{row['speed_up']:.2f}x | {row['floor_speed_up']:.2f}x | {row['ours_to_products']:.2f} |"
+            f"{row['ours_speed_up']:.2f}x | {row['floor_speed_up']:.2f}x | {row['ours_to_products']:.2f} |"
         )
 
 
