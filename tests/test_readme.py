@@ -1,0 +1,127 @@
+"""The README, run as a new user would: every console block, top to bottom, in a fresh clone.
+
+In a block of README.md fenced as `console`, each `$ ` line is a command and the lines
+under it are what it prints: each must appear in its output (with whitespace,
+experiment revisions, times and tree glyphs set aside), and `...` stands for lines left
+out. A command shown with no output must print nothing. A command must succeed unless
+what it shows holds an `error:` line. The README's example paths are replaced by
+temporary ones, and its two set-up commands by nothing: this suite's environment is
+that set-up. Blocks fenced otherwise (the test command, the speed benchmarks, whose
+timings differ on every run) are not run here.
+"""
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import REPO, environment, make_copy
+
+SET_UP = {
+    "python3 -m venv .venv && . .venv/bin/activate": "true",
+    "pip install -q -c constraints.txt -e . && ": "",
+}
+VOLATILE = (
+    (re.compile(r"\b[0-9a-f]{7}\b"), "<rev>"),
+    (re.compile(r"\b\d\d:\d\d [AP]M\b|\b[A-Z][a-z]{2} \d\d, \d{4}\b"), "<time>"),
+    (re.compile(r"[├└]──"), "──"),
+)
+
+
+@dataclass
+class Command:
+    line: str
+    shown: list[str]
+
+
+def console_commands(text: str) -> list[Command]:
+    """Every command of the README's console blocks, in order, with what it is shown to print."""
+    commands: list[Command] = []
+    for block in re.findall(r"^```console\n(.*?)^```", text, flags=re.S | re.M):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                commands.append(Command(line[2:], []))
+            else:
+                commands[-1].shown.append(line)
+    return commands
+
+
+def replaced(text: str, replacements: dict[str, str]) -> str:
+    for example, replacement in replacements.items():
+        text = text.replace(example, replacement)
+    return text
+
+
+def normalised(line: str) -> str:
+    for pattern, replacement in VOLATILE:
+        line = pattern.sub(replacement, line)
+    return " ".join(line.split())
+
+
+def check(command: Command, output: str, returncode: int) -> None:
+    printed = [normalised(line) for line in output.splitlines()]
+    context = f"$ {command.line}\n(exit status {returncode})\n{output}"
+    expected = [normalised(line) for line in command.shown if line.strip() and line.strip() != "..."]
+    if not command.shown:
+        assert not "".join(printed), f"printed what the README does not show:\n{context}"
+    for line in expected:
+        assert any(line in actual for actual in printed), f"did not print {line!r}:\n{context}"
+    failing = any(line.startswith("error:") for line in expected)
+    assert (returncode != 0) == failing, f"exit status {returncode} is not what the README shows:\n{context}"
+
+
+def test_every_console_block_of_the_readme_runs_as_written(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    bare = tmp_path / "git" / "numpy-mlp-mnist.git"
+    source = make_copy(tmp_path / "source", epochs=30)
+    subprocess.run(["git", "clone", "-q", "--bare", str(source), str(bare)], check=True)
+    paths = {
+        "/srv/git/numpy-mlp-mnist.git": str(bare),
+        "/srv/dvc-store": str(tmp_path / "dvc-store"),
+        "/home/you": str(home),
+    }
+    git_identity = {
+        f"GIT_{role}_{field}": value
+        for role in ("AUTHOR", "COMMITTER")
+        for field, value in (("NAME", "README reader"), ("EMAIL", "reader@example.invalid"))
+    }
+    commands = console_commands((REPO / "README.md").read_text())
+    assert len(commands) > 30, "the README's console blocks were not found"
+
+    folder, where = home, tmp_path / "cwd"
+    for command in commands:
+        line = replaced(command.line, SET_UP | paths)
+        command.shown = [replaced(shown, paths) for shown in command.shown]
+        script = f'cd "{folder}" || exit 99\n{line}\nstatus=$?\npwd > "{where}"\nexit $status\n'
+        result = subprocess.run(
+            ["bash", "-c", script], env=environment() | git_identity, capture_output=True, text=True,
+            timeout=1200,
+        )  # fmt: skip
+        check(command, result.stdout + result.stderr, result.returncode)
+        folder = Path(where.read_text().strip())
+
+
+@pytest.mark.parametrize(
+    ("shown", "printed", "returncode", "passes"),
+    [
+        (["Pipelines are up to date."], "Stage 'x' skipped\nData and pipelines are up to date.\n", 0, True),
+        (["Pipelines are up to date."], "Running stage 'train':\n", 0, False),
+        ([], "", 0, True),
+        ([], "something\n", 0, False),
+        (["..."], "anything at all\n", 0, True),
+        (["error: params.yaml: unknown key"], "error: params.yaml: unknown key 'hiden'\n", 2, True),
+        (["error: params.yaml: unknown key"], "error: params.yaml: unknown key 'hiden'\n", 0, False),
+        (["done"], "done\n", 1, False),
+        (["├── ad78e28 [wider]   04:34 AM   0.9866"], "└── 1234abc [wider] 11:02 PM 0.9866\n", 0, True),
+        (["├── ad78e28 [wider]   04:34 AM   0.9866"], "└── 1234abc [wider] 11:02 PM 0.9865\n", 0, False),
+    ],
+)  # fmt: skip
+def test_the_comparison_itself(shown: list[str], printed: str, returncode: int, passes: bool) -> None:
+    command = Command("example", shown)
+    if passes:
+        check(command, printed, returncode)
+    else:
+        with pytest.raises(AssertionError):
+            check(command, printed, returncode)
