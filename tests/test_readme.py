@@ -106,8 +106,8 @@ def test_every_console_block_of_the_readme_runs_as_written(tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("shown", "printed", "returncode", "passes"),
     [
-        (["Pipelines are up to date."], "Stage 'x' skipped\nData and pipelines are up to date.\n", 0, True),
-        (["Pipelines are up to date."], "Running stage 'train':\n", 0, False),
+        (["pipelines are up to date."], "Stage 'x' skipped\nData and pipelines are up to date.\n", 0, True),
+        (["pipelines are up to date."], "Running stage 'train':\n", 0, False),
         ([], "", 0, True),
         ([], "something\n", 0, False),
         (["..."], "anything at all\n", 0, True),
