@@ -1,9 +1,11 @@
 import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -128,6 +130,30 @@ def run(repo: Path, *args: str) -> str:
     result = subprocess.run(args, cwd=repo, env=environment(), capture_output=True, text=True)
     assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout + result.stderr
+
+
+def run_queue(repo: Path, workers: int = 2) -> None:
+    """Start the experiment queue of `repo` and wait until it has run everything queued."""
+    run(repo, "dvc", "queue", "start", "-j", str(workers))
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        status = run(repo, "dvc", "queue", "status")
+        if "Queued" not in status and "Running" not in status:
+            break
+        time.sleep(2)
+    else:
+        pytest.fail(f"the queue did not finish: {status}")
+    assert "Failed" not in status, status
+
+
+def experiments(repo: Path) -> dict[str, dict]:
+    """name -> the data (params, metrics, rev) of each experiment `dvc exp show` lists."""
+    shown = json.loads(run(repo, "dvc", "exp", "show", "--json"))
+    return {
+        experiment["name"]: experiment["revs"][0]["data"]
+        for commit in shown
+        for experiment in commit.get("experiments") or []
+    }
 
 
 def stages_run(output: str) -> list[str]:
