@@ -74,9 +74,12 @@ class MLP:
     def parameters(self) -> list[np.ndarray]:
         return [self.W1, self.b1, self.W2, self.b2]
 
+    def hidden(self, X: np.ndarray) -> np.ndarray:
+        """a1 = f(x W1 + b1): what each hidden unit makes of each input."""
+        return self.activation(X @ self.W1 + self.b1)
+
     def logits(self, X: np.ndarray) -> np.ndarray:
-        hidden = self.activation(X @ self.W1 + self.b1)
-        return hidden @ self.W2 + self.b2
+        return self.hidden(X) @ self.W2 + self.b2
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         return softmax(self.logits(X))

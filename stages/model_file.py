@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from mlp import ACTIVATIONS, MLP, make_activation
+from stages import layout
 from stages.cli import StageError
 from stages.datasets import N_CLASSES, PIXELS
 from stages.files import read_npz, write_npz
@@ -61,3 +62,14 @@ def load_model(path: Path) -> MLP:
     if not 0 <= slope <= 1:
         raise StageError(f"{path}: leaky_slope {slope}; expected a number from 0 to 1")
     return MLP(*(arrays[name] for name in WEIGHTS), make_activation(str(activation), slope))
+
+
+def find_model(folder: Path) -> Path:
+    """models/model.npz of the repository holding `folder`: the nearest one up with a dvc.yaml."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / "dvc.yaml").is_file():
+            return candidate / layout.MODEL_PATH
+    raise StageError(
+        f"{folder} is not inside the pipeline's repository (no dvc.yaml here or above); "
+        "run the command inside it, or name a model with --model PATH"
+    )

@@ -18,18 +18,17 @@ def _grid(tiles: list[Image.Image], columns: int, gap: int = 2, background: int 
     return sheet
 
 
-def weights_image(W1: np.ndarray, scale: int = 3, max_units: int = 256) -> Image.Image:
-    """Each hidden unit's 784 input weights as a 28x28 tile: mid-grey is 0, white positive, black negative.
+def unit_picture(weights: np.ndarray, scale: int = 3) -> Image.Image:
+    """One hidden unit's 784 input weights as a 28x28 tile: mid-grey is 0, white positive,
+    black negative, scaled by the unit's own largest absolute weight so its pattern shows."""
+    limit = float(np.abs(weights).max()) or 1.0
+    pixels = np.round(127.5 + 127.5 * weights / limit).astype(np.uint8).reshape(SIDE, SIDE)
+    return Image.fromarray(pixels, "L").resize((SIDE * scale, SIDE * scale), Image.Resampling.NEAREST)
 
-    Each tile is scaled by its own largest absolute weight, so every unit's pattern shows.
-    """
-    tiles = []
-    for unit in W1.T[:max_units]:
-        limit = float(np.abs(unit).max()) or 1.0
-        pixels = np.round(127.5 + 127.5 * unit / limit).astype(np.uint8).reshape(SIDE, SIDE)
-        tiles.append(
-            Image.fromarray(pixels, "L").resize((SIDE * scale, SIDE * scale), Image.Resampling.NEAREST)
-        )
+
+def weights_image(W1: np.ndarray, scale: int = 3, max_units: int = 256) -> Image.Image:
+    """Every hidden unit's picture (unit_picture), ten to a row: the strokes each unit looks for."""
+    tiles = [unit_picture(unit, scale) for unit in W1.T[:max_units]]
     return _grid(tiles, columns=min(10, len(tiles)))
 
 

@@ -88,7 +88,7 @@ def test_outside_a_repository_it_says_how_to_name_a_model(tmp_path: Path, digits
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         f"error: {tmp_path} is not inside the pipeline's repository (no dvc.yaml here or above); "
-        "run mlp-predict inside it, or name a model with --model PATH"
+        "run the command inside it, or name a model with --model PATH"
     ]
 
 

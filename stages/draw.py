@@ -1,0 +1,222 @@
+"""mlp-draw: draw a digit and watch the network read it, live, in a local web page.
+
+    mlp-draw [--port 8765] [--model PATH] [--host 127.0.0.1] [--open]
+
+It serves one page (stages/draw.html) and prints its address. While you draw, the page
+sends the canvas as a PNG; the server puts it into MNIST's form with the same code as
+mlp-predict (stages/images.py), runs the network in NumPy through the mlp package and
+answers with what the page shows: the 28x28 input the network receives, every hidden
+unit's activation, and the ten probabilities. The page itself computes nothing of the
+network and loads nothing from elsewhere, so it works offline.
+
+The server is the standard library's ThreadingHTTPServer: the page needs one HTML file
+and two JSON routes, which a web framework would serve no better while adding a
+dependency, and a thread per request lets several pages (or a page and a benchmark) be
+answered at once. It listens on 127.0.0.1 unless --host says otherwise.
+"""
+
+import argparse
+import base64
+import binascii
+import io
+import json
+import sys
+import webbrowser
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+
+from mlp import MLP
+from stages.cli import StageError, run_stage
+from stages.images import decode_image, to_mnist
+from stages.model_file import find_model, load_model
+from stages.pictures import unit_picture
+
+DEFAULT_PORT = 8765
+PAGE = Path(__file__).with_name("draw.html")
+# A drawing is a canvas of a few hundred pixels a side, 5-40 kB as PNG; base64 adds a
+# third. Anything far larger is refused before it is read.
+MAX_BODY = 2**20
+CANVAS_SIDE = (28, 1024)
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class BadRequestError(Exception):
+    """A request the page should not have sent; its message says what was wrong."""
+
+    def __init__(self, status: HTTPStatus, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the network makes of one drawing."""
+
+    pixels: np.ndarray  # the 784 inputs it receives, in [0, 1]
+    hidden: np.ndarray  # each hidden unit's activation
+    probabilities: np.ndarray  # of the digits 0-9
+
+    def as_json(self) -> dict:
+        return {
+            "digit": int(self.probabilities.argmax()),
+            "probabilities": [round(float(p), 5) for p in self.probabilities],
+            "pixels": [round(float(v), 3) for v in self.pixels],
+            "hidden": [round(float(a), 4) for a in self.hidden],
+        }
+
+
+def read_drawing(model: MLP, png: bytes) -> Reading:
+    """The network's reading of a drawing, as mlp-predict would read the same image."""
+    grey = decode_image(png, "the drawing", side=CANVAS_SIDE)
+    X = to_mnist(grey, "the drawing")[None, :].astype(model.W1.dtype)
+    return Reading(X[0], model.hidden(X)[0], model.predict_proba(X)[0])
+
+
+def drawing_in(body: bytes) -> bytes:
+    """The PNG bytes in a request body {"image": "<base64 PNG, or a data: URL of one>"}."""
+    try:
+        request = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequestError(HTTPStatus.BAD_REQUEST, "the body is not JSON") from None
+    image = request.get("image") if isinstance(request, dict) else None
+    if not isinstance(image, str):
+        raise BadRequestError(HTTPStatus.BAD_REQUEST, 'expected a JSON object {"image": "<base64 PNG>"}')
+    try:
+        return base64.b64decode(image.removeprefix("data:image/png;base64,"), validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequestError(HTTPStatus.BAD_REQUEST, "image is not base64") from None
+
+
+def unit_pictures(model: MLP) -> list[str]:
+    """Each hidden unit's input weights as a PNG data URL (as in metrics/weights.png)."""
+    pictures = []
+    for weights in model.W1.T:
+        buffer = io.BytesIO()
+        unit_picture(weights, scale=2).save(buffer, format="PNG")
+        pictures.append("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"))
+    return pictures
+
+
+class DrawServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], model: MLP) -> None:
+        super().__init__(address, DrawHandler)
+        self.model = model
+        self.page = PAGE.read_bytes()
+        self.units = json.dumps(
+            {"activation": model.activation.name, "pictures": unit_pictures(model)}
+        ).encode()
+
+
+class DrawHandler(BaseHTTPRequestHandler):
+    server: DrawServer
+
+    def do_GET(self) -> None:
+        if self.path == "/":
+            self.send(HTTPStatus.OK, self.server.page, "text/html; charset=utf-8")
+        elif self.path == "/api/units":
+            self.send(HTTPStatus.OK, self.server.units, "application/json")
+        else:
+            self.send_error_json(HTTPStatus.NOT_FOUND, f"no page {self.path}")
+
+    def do_POST(self) -> None:
+        if self.path != "/api/read":
+            self.send_error_json(HTTPStatus.NOT_FOUND, f"no page {self.path}")
+            return
+        try:
+            reading = read_drawing(self.server.model, drawing_in(self.body()))
+        except BadRequestError as error:
+            self.send_error_json(error.status, str(error))
+        except StageError as error:
+            blank = "no digit found" in str(error)
+            status = HTTPStatus.UNPROCESSABLE_ENTITY if blank else HTTPStatus.BAD_REQUEST
+            self.send_error_json(status, str(error))
+        else:
+            self.send(HTTPStatus.OK, json.dumps(reading.as_json()).encode(), "application/json")
+
+    def body(self) -> bytes:
+        """The request body, refused before it is read if it is not bounded or too large."""
+        length = self.headers.get("Content-Length", "")
+        if not length.isdigit():
+            raise BadRequestError(HTTPStatus.LENGTH_REQUIRED, "a Content-Length is required")
+        if int(length) > MAX_BODY:
+            # Not read, so the rest of it must not be taken for the next request.
+            self.close_connection = True
+            raise BadRequestError(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"{length} bytes is too large; at most {MAX_BODY}"
+            )
+        return self.rfile.read(int(length))
+
+    def send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def send_error_json(self, status: HTTPStatus, message: str) -> None:
+        self.send(status, json.dumps({"error": message}).encode(), "application/json")
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: a page that updates while drawing makes many requests a second."""
+
+
+def serve(server: DrawServer) -> None:
+    """Serve until Ctrl-C or SIGTERM, then close the socket."""
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="mlp-draw", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="default: %(default)s; 0 picks a free one"
+    )
+    parser.add_argument(
+        "--model", type=Path, help="an .npz model file (default: models/model.npz of this repository)"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: %(default)s)")
+    parser.add_argument("--open", action="store_true", help="open the page in the default browser")
+    args = parser.parse_args()
+
+    def work() -> None:
+        if not 0 <= args.port <= 65535:
+            raise StageError(f"--port {args.port}: expected a port number from 0 to 65535")
+        model_path = args.model or find_model(Path.cwd())
+        model = load_model(model_path)
+        try:
+            server = DrawServer((args.host, args.port), model)
+        except OSError as error:
+            raise StageError(
+                f"cannot listen on {args.host} port {args.port} ({error.strerror}); "
+                "choose another with --port N"
+            ) from None
+        if args.host not in LOOPBACK:
+            print(
+                f"warning: listening on {args.host}: anyone who can reach port {server.server_port} "
+                "can use this page",
+                file=sys.stderr,
+            )
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        url = f"http://{host}:{server.server_port}/"
+        print(f"mlp-draw: {model_path} at {url} (Ctrl-C stops it)", flush=True)
+        if args.open:
+            webbrowser.open(url)
+        serve(server)
+        print("mlp-draw: stopped", flush=True)
+
+    run_stage(work)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,233 @@
+"""mlp-draw's server, over real HTTP on 127.0.0.1: good drawings, every kind of bad request,
+concurrency, and how it starts and stops."""
+
+import base64
+import io
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import REPO
+from PIL import Image
+
+from stages.model_file import load_model
+from stages.predict import predict
+
+DIGITS = REPO / "tests" / "digits"
+
+
+def start(*arguments: str, cwd: Path = REPO) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "stages.draw", *arguments], cwd=cwd, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=os.environ | {"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+
+
+def address_of(server: subprocess.Popen) -> str:
+    line = server.stdout.readline()
+    match = re.search(r"at (http://\S+/) \(Ctrl-C stops it\)", line)
+    assert match, (
+        f"no address in {line!r}; stderr: {server.stderr.read() if server.poll() is not None else ''}"
+    )
+    return match[1]
+
+
+@pytest.fixture(scope="module")
+def model_path(trained_repo: Path) -> Path:
+    return trained_repo / "models" / "model.npz"
+
+
+@pytest.fixture(scope="module")
+def url(model_path: Path) -> Iterator[str]:
+    server = start("--port", "0", "--model", str(model_path))
+    try:
+        yield address_of(server)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=30)
+
+
+def post(url: str, body: bytes, content_type: str = "application/json") -> tuple[int, dict]:
+    request = urllib.request.Request(url + "api/read", data=body, headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def drawing(png: bytes) -> bytes:
+    return json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()}).encode()
+
+
+def raw_request(url: str, request: bytes) -> str:
+    """The status line a request sent byte for byte over a socket gets back."""
+    host, port = re.match(r"http://([^:/]+):(\d+)/", url).groups()
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(request)
+        return connection.recv(65536).decode("latin-1").splitlines()[0]
+
+
+def test_the_page_is_served_whole_and_loads_nothing_from_elsewhere(url: str) -> None:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        page = response.read().decode()
+        assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert '<canvas id="pad"' in page and "/api/read" in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page), "the page must work offline"
+    assert "@import" not in page and "fonts.googleapis" not in page
+
+
+def test_the_units_come_with_their_weight_pictures(url: str, model_path: Path) -> None:
+    with urllib.request.urlopen(url + "api/units", timeout=30) as response:
+        units = json.loads(response.read())
+    hidden = load_model(model_path).W1.shape[1]
+    assert len(units["pictures"]) == hidden
+    first = base64.b64decode(units["pictures"][0].removeprefix("data:image/png;base64,"))
+    with Image.open(io.BytesIO(first)) as picture:
+        assert picture.size == (56, 56)
+
+
+def test_a_drawing_is_read_exactly_as_mlp_predict_reads_the_same_image(url: str, model_path: Path) -> None:
+    image = DIGITS / "seven.png"
+    status, answer = post(url, drawing(image.read_bytes()))
+    assert status == 200, answer
+    [expected] = predict(model_path, [image])
+    assert answer["digit"] == expected.digit == 7
+    assert max(answer["probabilities"]) == pytest.approx(expected.probability, abs=1e-5)
+    assert sum(answer["probabilities"]) == pytest.approx(1, abs=1e-4)
+    model = load_model(model_path)
+    assert len(answer["pixels"]) == 784 and len(answer["hidden"]) == model.W1.shape[1]
+    hidden = model.hidden(np.array([answer["pixels"]], dtype=np.float32))[0]
+    np.testing.assert_allclose(answer["hidden"], hidden, atol=0.02)
+
+
+BLACK_CANVAS = png_bytes(Image.new("L", (280, 280)))
+BAD_REQUESTS = {
+    "malformed JSON": (b'{"image": ', 400, "the body is not JSON"),
+    "JSON without an image": (b'{"picture": "x"}', 400, "expected a JSON object"),
+    "a list, not an object": (b"[1, 2]", 400, "expected a JSON object"),
+    "bad base64": (b'{"image": "not base64!"}', 400, "image is not base64"),
+    "not an image": (drawing(b"GIF89a or some text"), 400, "not a PNG or JPEG image"),
+    "an empty canvas": (drawing(BLACK_CANVAS), 422, "no digit found (the image is blank)"),
+    "too small": (
+        drawing(png_bytes(Image.new("L", (10, 10), 255))),
+        400,
+        "10x10 pixels; expected 28 to 1024",
+    ),
+    "too large": (
+        drawing(png_bytes(Image.new("L", (2000, 300)))),
+        400,
+        "2000x300 pixels; expected 28 to 1024",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_REQUESTS))
+def test_a_bad_drawing_gets_a_4xx_and_a_short_message_and_the_server_keeps_serving(
+    url: str, case: str
+) -> None:
+    body, expected_status, message = BAD_REQUESTS[case]
+    status, answer = post(url, body)
+    assert status == expected_status
+    assert message in answer["error"] and len(answer["error"]) < 200
+    assert post(url, drawing((DIGITS / "one.png").read_bytes()))[1]["digit"] == 1
+
+
+def test_a_huge_body_is_refused_before_it_is_read(url: str) -> None:
+    headers = b"POST /api/read HTTP/1.1\r\nHost: x\r\nContent-Length: 500000000\r\n\r\n"
+    assert raw_request(url, headers + b'{"image": "').startswith("HTTP/1.0 413")
+    assert post(url, drawing((DIGITS / "one.png").read_bytes()))[0] == 200
+
+
+def test_a_body_without_a_length_and_unknown_pages_are_refused(url: str) -> None:
+    assert raw_request(url, b"POST /api/read HTTP/1.1\r\nHost: x\r\n\r\n").startswith("HTTP/1.0 411")
+    assert raw_request(url, b"GET /etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n").startswith("HTTP/1.0 404")
+    assert raw_request(url, b"POST /api/units HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").startswith(
+        "HTTP/1.0 404"
+    )
+
+
+def test_concurrent_drawings_are_all_answered(url: str) -> None:
+    bodies = [drawing((DIGITS / name).read_bytes()) for name in ("seven.png", "one.png", "four.jpg")]
+    answers: list[int] = []
+
+    def client(index: int) -> None:
+        for _ in range(5):
+            answers.append(post(url, bodies[index % 3])[1]["digit"])
+
+    threads = [threading.Thread(target=client, args=(index,)) for index in range(9)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(answers) == sorted([7, 1, 4] * 15)
+
+
+def test_ctrl_c_and_sigterm_stop_it_cleanly(model_path: Path) -> None:
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        server = start("--port", "0", "--model", str(model_path))
+        url = address_of(server)
+        assert post(url, drawing((DIGITS / "one.png").read_bytes()))[0] == 200
+        server.send_signal(stop)
+        out, err = server.communicate(timeout=30)
+        assert server.returncode == 0, err
+        assert out == "mlp-draw: stopped\n" and err == ""
+
+
+def test_another_address_than_loopback_comes_with_a_warning(model_path: Path) -> None:
+    server = start("--port", "0", "--host", "127.0.0.2", "--model", str(model_path))
+    try:
+        address_of(server)
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, err = server.communicate(timeout=30)
+    assert err.startswith("warning: listening on 127.0.0.2: anyone who can reach port ")
+
+
+def failure(*arguments: str, cwd: Path = REPO) -> list[str]:
+    server = start(*arguments, cwd=cwd)
+    out, err = server.communicate(timeout=60)
+    assert server.returncode == 2 and out == ""
+    return err.splitlines()
+
+
+def test_a_port_in_use_ends_in_one_line(model_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert failure("--port", str(port), "--model", str(model_path)) == [
+            f"error: cannot listen on 127.0.0.1 port {port} (Address already in use); "
+            "choose another with --port N"
+        ]
+
+
+def test_a_missing_or_malformed_model_ends_in_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.npz"
+    assert failure("--port", "0", "--model", str(missing)) == [
+        f"error: {missing}: file not found; run `dvc repro` to make it"
+    ]
+    picture = tmp_path / "model.npz"
+    picture.write_bytes(png_bytes(Image.new("L", (28, 28))))
+    [line] = failure("--port", "0", "--model", str(picture))
+    assert line.startswith(f"error: {picture}: not an .npz archive")
+    [line] = failure("--port", "0", cwd=tmp_path)
+    assert "is not inside the pipeline's repository" in line

@@ -1,0 +1,126 @@
+"""mlp-draw in a real browser: Debian's Chromium, driven through chromium-driver by Selenium.
+
+Real strokes are drawn on the canvas with the mouse (a 7 as two drags, then a 1), and
+the page must show the prediction, probabilities that sum to 1, a hidden layer that
+changed, and a clean slate after Clear. Set MLP_DRAW_SCREENSHOT=PATH to keep the
+screenshot of the drawn 7 (the README's picture was taken that way).
+"""
+
+import os
+import shutil
+import signal
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from test_draw import address_of, start
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+webdriver = pytest.importorskip(
+    "selenium.webdriver", reason='Selenium is part of the test extra: pip install -e ".[test]"'
+)
+if not (CHROMIUM and CHROMEDRIVER):
+    pytest.skip(
+        "no Chromium and ChromeDriver to drive: as root, `apt-get install chromium chromium-driver` "
+        "(.ci/run does so)",
+        allow_module_level=True,
+    )
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+
+PAD_SIDE = 280
+
+
+@pytest.fixture(scope="module")
+def browser(trained_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+    server = start("--port", "0", "--model", str(trained_repo / "models" / "model.npz"))
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-quic", "--window-size=1280,1000", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+    ):  # fmt: skip
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    try:
+        driver.get(address_of(server))
+        wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#units .unit")) > 0, "the hidden units")
+        yield driver
+    finally:
+        driver.quit()
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=30)
+
+
+def wait_for(condition: Callable[[], object], what: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"the page never showed {what}")
+        time.sleep(0.05)
+
+
+def drag(driver: webdriver.Chrome, *points: tuple[int, int]) -> None:
+    """One stroke with the mouse through `points`, in the pad's pixels from its top left."""
+    pad = driver.find_element(By.ID, "pad")
+    chain = ActionChains(driver, duration=20)
+    x, y = points[0]
+    chain.move_to_element_with_offset(pad, x - PAD_SIDE // 2, y - PAD_SIDE // 2).click_and_hold()
+    for next_x, next_y in points[1:]:
+        steps = 8
+        for step in range(1, steps + 1):
+            chain.move_by_offset(
+                round(x + (next_x - x) * step / steps) - round(x + (next_x - x) * (step - 1) / steps),
+                round(y + (next_y - y) * step / steps) - round(y + (next_y - y) * (step - 1) / steps),
+            )
+        x, y = next_x, next_y
+    chain.release().perform()
+
+
+def shown(driver: webdriver.Chrome) -> dict:
+    """What the page shows: the prediction, the ten probabilities, the hidden activations."""
+    return driver.execute_script(
+        """return {
+            digit: document.getElementById('prediction').dataset.digit,
+            probabilities: [...document.querySelectorAll('#bars .bar')].map(b => Number(b.dataset.p)),
+            hidden: [...document.querySelectorAll('#units .unit')].map(u => Number(u.dataset.activation)),
+            seen: Array.from(document.getElementById('seen').getContext('2d')
+                .getImageData(0, 0, 28, 28).data).filter((v, i) => i % 4 === 0).reduce((a, b) => a + b, 0),
+        };"""
+    )
+
+
+def read_as(driver: webdriver.Chrome, digit: str) -> dict:
+    wait_for(lambda: shown(driver)["digit"] == digit, f"the prediction {digit}")
+    time.sleep(0.5)  # let the last request of the stroke land
+    wait_for(lambda: shown(driver)["digit"] == digit, f"the prediction {digit}")
+    return shown(driver)
+
+
+def test_drawing_a_seven_then_clearing_then_a_one(browser: webdriver.Chrome) -> None:
+    before = shown(browser)
+    assert before["digit"] == "" and not any(before["hidden"]) and before["seen"] == 0
+
+    drag(browser, (60, 55), (215, 55))
+    drag(browser, (215, 55), (115, 240))
+    seven = read_as(browser, "7")
+    assert sum(seven["probabilities"]) == pytest.approx(1, abs=1e-3)
+    assert max(seven["probabilities"]) == seven["probabilities"][7]
+    assert any(seven["hidden"]) and seven["seen"] > 0
+    screenshot = browser.get_screenshot_as_png()
+    assert screenshot.startswith(b"\x89PNG")
+    if os.environ.get("MLP_DRAW_SCREENSHOT"):
+        Path(os.environ["MLP_DRAW_SCREENSHOT"]).write_bytes(screenshot)
+
+    browser.find_element(By.ID, "clear").click()
+    cleared = shown(browser)
+    assert cleared["digit"] == "" and not any(cleared["probabilities"])
+    assert not any(cleared["hidden"]) and cleared["seen"] == 0
+
+    drag(browser, (140, 40), (140, 245))
+    one = read_as(browser, "1")
+    assert sum(one["probabilities"]) == pytest.approx(1, abs=1e-3)
+    assert one["hidden"] != seven["hidden"]
