@@ -36,7 +36,8 @@ NUMPY_LEVELS = ("X86_V4", "X86_V3", "X86_V2")
 
 
 def kernels_in_use() -> str:
-    """OpenBLAS's kernel and NumPy's highest enabled SIMD level in this process."""
+    """OpenBLAS's kernel and NumPy's highest enabled SIMD level in this process (NumPy
+    keeps the latter in __cpu_features__, which np.show_runtime() prints)."""
     blas = next(lib for lib in threadpool_info() if lib["user_api"] == "blas")
     level = next((name for name in NUMPY_LEVELS if __cpu_features__.get(name)), "baseline")
     return f"{blas.get('architecture', '?')} {level}"

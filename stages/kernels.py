@@ -75,7 +75,7 @@ def select(choice: str, environ: MutableMapping[str, str], machine: str, cpuinfo
     reason = why_not_pinnable(machine, cpuinfo_path)
     if reason is not None:
         return (
-            f"note: {reason}, so NumPy and OpenBLAS run its native kernels: the results are "
+            f"note: {reason}, so NumPy and OpenBLAS run this computer's native kernels: the results are "
             "valid, but their hashes will differ from the committed dvc.lock"
         )
     for name in CONFLICTING:
