@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from mlp.losses import softmax
 from stages import layout
 from stages.draw import read_drawing
 from stages.model_file import load_model
@@ -79,7 +80,7 @@ def main() -> None:
         assert round_trip()["digit"] == 7
         rows = {
             "forward pass (hidden layer and probabilities)": timed(
-                lambda: (model.hidden(X), model.predict_proba(X)), args.repeats
+                lambda: softmax(model.output(model.hidden(X))), args.repeats
             ),
             "the server's reading (PNG, MNIST's form, forward)": timed(
                 lambda: read_drawing(model, png), args.repeats

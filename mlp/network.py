@@ -78,8 +78,12 @@ class MLP:
         """a1 = f(x W1 + b1): what each hidden unit makes of each input."""
         return self.activation(X @ self.W1 + self.b1)
 
+    def output(self, hidden: np.ndarray) -> np.ndarray:
+        """z2 = a1 W2 + b2: the output layer's logits, from the hidden activations."""
+        return hidden @ self.W2 + self.b2
+
     def logits(self, X: np.ndarray) -> np.ndarray:
-        return self.hidden(X) @ self.W2 + self.b2
+        return self.output(self.hidden(X))
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         return softmax(self.logits(X))

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from mlp import MLP
+from mlp.losses import softmax
 from stages.cli import StageError, run_stage
 from stages.images import decode_image, to_mnist
 from stages.model_file import find_model, load_model
@@ -73,7 +74,8 @@ def read_drawing(model: MLP, png: bytes) -> Reading:
     """The network's reading of a drawing, as mlp-predict would read the same image."""
     grey = decode_image(png, "the drawing", side=CANVAS_SIDE)
     X = to_mnist(grey, "the drawing")[None, :].astype(model.W1.dtype)
-    return Reading(X[0], model.hidden(X)[0], model.predict_proba(X)[0])
+    hidden = model.hidden(X)
+    return Reading(X[0], hidden[0], softmax(model.output(hidden))[0])
 
 
 def drawing_in(body: bytes) -> bytes:
