@@ -37,11 +37,11 @@ def read_image(path: Path) -> np.ndarray:
 
 def decode_image(data: bytes, origin: str, side: tuple[int, int] = (1, 2**31)) -> np.ndarray:
     """The greyscale pixels of PNG or JPEG bytes, as floats in [0, 1]; both sides of the
-    image must be within `side` (inclusive). Size limits are checked before decoding."""
+    image must be within `side` (inclusive). The callers bound the bytes before they
+    read them (read_image by the file's size, mlp-draw by the request's); the pixel
+    count is checked here, before decoding."""
     if not data:
         raise StageError(f"{origin}: empty file; expected a PNG or JPEG image")
-    if len(data) > MAX_BYTES:
-        raise StageError(f"{origin}: {len(data)} bytes is too large; expected at most {MAX_BYTES} bytes")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
