@@ -92,14 +92,14 @@ def test_every_console_block_of_the_readme_runs_as_written(tmp_path: Path) -> No
 
     folder, where = home, tmp_path / "cwd"
     for command in commands:
-        line = replaced(command.line, SET_UP | paths)
-        command.shown = [replaced(shown, paths) for shown in command.shown]
-        script = f'cd "{folder}" || exit 99\n{line}\nstatus=$?\npwd > "{where}"\nexit $status\n'
+        shown = [replaced(line, paths) for line in command.shown]
+        here = Command(replaced(command.line, SET_UP | paths), shown)
+        script = f'cd "{folder}" || exit 99\n{here.line}\nstatus=$?\npwd > "{where}"\nexit $status\n'
         result = subprocess.run(
             ["bash", "-c", script], env=environment() | git_identity, capture_output=True, text=True,
             timeout=1200,
         )  # fmt: skip
-        check(command, result.stdout + result.stderr, result.returncode)
+        check(here, result.stdout + result.stderr, result.returncode)
         folder = Path(where.read_text().strip())
 
 
