@@ -13,6 +13,12 @@ The server is the standard library's ThreadingHTTPServer: the page needs one HTM
 and two JSON routes, which a web framework would serve no better while adding a
 dependency, and a thread per request lets several pages (or a page and a benchmark) be
 answered at once. It listens on 127.0.0.1 unless --host says otherwise.
+
+Careless or hostile clients cost it little: a request must arrive whole, headers and
+body, within REQUEST_DEADLINE seconds of its connection, or the connection is closed and
+its thread freed; at most MAX_CONNECTIONS are served at once and the next ones get 503;
+a client that leaves mid-request is let go without a word; and an error in the server's
+own code is one line on the console and a 500, never a traceback.
 """
 
 import argparse
@@ -20,8 +26,12 @@ import base64
 import binascii
 import io
 import json
+import socket
 import sys
+import threading
+import time
 import webbrowser
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,6 +53,12 @@ PAGE = Path(__file__).with_name("draw.html")
 MAX_BODY = 2**20
 CANVAS_SIDE = (28, 1024)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+REQUEST_DEADLINE = 10.0  # seconds from a connection's start for its whole request to arrive
+MAX_CONNECTIONS = 64  # served at once, each on a thread of its own
+BUSY = (
+    b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+    b'Connection: close\r\n\r\n{"error": "the server is busy; try again"}'
+)
 
 
 class BadRequestError(Exception):
@@ -51,6 +67,29 @@ class BadRequestError(Exception):
     def __init__(self, status: HTTPStatus, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+class ClientGoneError(Exception):
+    """The client closed its connection before its request was whole: nobody to answer."""
+
+
+class DeadlineReader(io.RawIOBase):
+    """A connection's incoming bytes, read with a deadline: each read waits only for what is
+    left of the time, so a client that trickles its request cannot hold a thread past it."""
+
+    def __init__(self, connection: socket.socket, seconds: float) -> None:
+        self.connection = connection
+        self.deadline = time.monotonic() + seconds
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request did not arrive in time")
+        self.connection.settimeout(left)
+        return self.connection.recv_into(buffer)
 
 
 @dataclass(frozen=True)
@@ -82,7 +121,7 @@ def drawing_in(body: bytes) -> bytes:
     """The PNG bytes in a request body {"image": "<base64 PNG, or a data: URL of one>"}."""
     try:
         request = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         raise BadRequestError(HTTPStatus.BAD_REQUEST, "the body is not JSON") from None
     image = request.get("image") if isinstance(request, dict) else None
     if not isinstance(image, str):
@@ -113,48 +152,105 @@ class DrawServer(ThreadingHTTPServer):
         self.units = json.dumps(
             {"activation": model.activation.name, "pictures": unit_pictures(model)}
         ).encode()
+        self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request: socket.socket, client_address: tuple) -> None:
+        if not self.slots.acquire(blocking=False):
+            try:
+                request.settimeout(1)
+                request.sendall(BUSY)
+            except OSError:
+                pass  # the client that got no slot has left too
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: socket.socket, client_address: tuple) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request: socket.socket, client_address: tuple) -> None:
+        """socketserver would print a traceback; a client that left is no error of ours."""
+        error = sys.exception()
+        if not isinstance(error, ConnectionError | TimeoutError):
+            print(f"mlp-draw: {client_address[0]}: {type(error).__name__}: {error}", file=sys.stderr)
+
+
+Route = Callable[[], tuple[HTTPStatus, bytes, str]]
 
 
 class DrawHandler(BaseHTTPRequestHandler):
     server: DrawServer
+    # Answer even a malformed request line with a status line: no client speaks HTTP/0.9.
+    default_request_version = "HTTP/1.0"
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()
+        self.rfile = io.BufferedReader(DeadlineReader(self.connection, REQUEST_DEADLINE))
 
     def do_GET(self) -> None:
-        if self.path == "/":
-            self.send(HTTPStatus.OK, self.server.page, "text/html; charset=utf-8")
-        elif self.path == "/api/units":
-            self.send(HTTPStatus.OK, self.server.units, "application/json")
-        else:
-            self.send_error_json(HTTPStatus.NOT_FOUND, f"no page {self.path}")
+        self.respond(self.get)
 
     def do_POST(self) -> None:
+        self.respond(self.post)
+
+    def get(self) -> tuple[HTTPStatus, bytes, str]:
+        if self.path == "/":
+            return HTTPStatus.OK, self.server.page, "text/html; charset=utf-8"
+        if self.path == "/api/units":
+            return HTTPStatus.OK, self.server.units, "application/json"
+        raise BadRequestError(HTTPStatus.NOT_FOUND, f"no page {self.path}")
+
+    def post(self) -> tuple[HTTPStatus, bytes, str]:
         if self.path != "/api/read":
-            self.send_error_json(HTTPStatus.NOT_FOUND, f"no page {self.path}")
-            return
+            raise BadRequestError(HTTPStatus.NOT_FOUND, f"no page {self.path}")
         try:
             reading = read_drawing(self.server.model, drawing_in(self.body()))
-        except BadRequestError as error:
-            self.send_error_json(error.status, str(error))
         except StageError as error:
             blank = "no digit found" in str(error)
             status = HTTPStatus.UNPROCESSABLE_ENTITY if blank else HTTPStatus.BAD_REQUEST
-            self.send_error_json(status, str(error))
+            raise BadRequestError(status, str(error)) from None
+        return HTTPStatus.OK, json.dumps(reading.as_json()).encode(), "application/json"
+
+    def respond(self, route: Route) -> None:
+        """Answer with what `route` makes of the request; a fault of the server's own is one
+        line on the console and a 500, and a client that left gets no answer."""
+        try:
+            status, body, content_type = route()
+        except BadRequestError as error:
+            self.send_error(error.status, str(error))
+        except ClientGoneError:
+            self.close_connection = True
+        except (ConnectionError, TimeoutError):
+            raise
+        except Exception as error:
+            print(f"mlp-draw: {self.command} {self.path}: {type(error).__name__}: {error}", file=sys.stderr)
+            self.send_error(HTTPStatus.INTERNAL_SERVER_ERROR, "the server failed to read this drawing")
         else:
-            self.send(HTTPStatus.OK, json.dumps(reading.as_json()).encode(), "application/json")
+            self.send(status, body, content_type)
 
     def body(self) -> bytes:
         """The request body, refused before it is read if it is not bounded or too large."""
         length = self.headers.get("Content-Length", "")
-        if not length.isdigit():
+        if not (length.isascii() and length.isdigit()):
             raise BadRequestError(HTTPStatus.LENGTH_REQUIRED, "a Content-Length is required")
-        if int(length) > MAX_BODY:
+        if len(length) > len(str(MAX_BODY)) or int(length) > MAX_BODY:
             # Not read, so the rest of it must not be taken for the next request.
             self.close_connection = True
             raise BadRequestError(
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"{length} bytes is too large; at most {MAX_BODY}"
             )
-        return self.rfile.read(int(length))
+        body = self.rfile.read(int(length))
+        if len(body) < int(length):
+            raise ClientGoneError
+        return body
 
     def send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
+        # A client that does not take its answer in time is let go like one that is slow to ask.
+        self.connection.settimeout(REQUEST_DEADLINE)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -162,8 +258,14 @@ class DrawHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def send_error_json(self, status: HTTPStatus, message: str) -> None:
-        self.send(status, json.dumps({"error": message}).encode(), "application/json")
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Every error as one line of JSON, also those http.server finds in a malformed request."""
+        if code == HTTPStatus.NOT_IMPLEMENTED:  # an unknown method: the page uses GET and POST only
+            code = HTTPStatus.METHOD_NOT_ALLOWED
+            message = f"method {self.command!r} is not allowed; expected GET or POST"
+        self.close_connection = True
+        status = HTTPStatus(code)
+        self.send(status, json.dumps({"error": message or status.phrase}).encode(), "application/json")
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: a page that updates while drawing makes many requests a second."""

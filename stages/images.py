@@ -7,6 +7,7 @@ by its centre of mass on a 28x28 canvas. An image already in that form is used a
 """
 
 import io
+import re
 import warnings
 from pathlib import Path
 
@@ -44,7 +45,8 @@ def decode_image(data: bytes, origin: str, side: tuple[int, int] = (1, 2**31)) -
         raise StageError(f"{origin}: empty file; expected a PNG or JPEG image")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow warns from 89 million pixels; the check below refuses far fewer.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=FORMATS) as image:
                 width, height = image.size
                 where = f"{origin}: {width}x{height} pixels"
@@ -54,8 +56,15 @@ def decode_image(data: bytes, origin: str, side: tuple[int, int] = (1, 2**31)) -
                 if not (low <= width <= high and low <= height <= high):
                     raise StageError(f"{where}; expected {low} to {high} pixels a side")
                 grey = np.asarray(image.convert("L"), dtype=np.float32) / 255
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise StageError(f"{origin}: not a PNG or JPEG image (or a damaged one)") from None
+    except Image.DecompressionBombError as error:
+        # Pillow refuses twice its own limit on opening, before the check above can see the size.
+        pixels = re.search(r"\((\d+) pixels\)", str(error))
+        size = f"{pixels[1]} pixels" if pixels else "the image"
+        raise StageError(f"{origin}: {size} is too large; expected at most {MAX_PIXELS} pixels") from None
+    except UnidentifiedImageError:
+        raise StageError(
+            f"{origin}: not a PNG or JPEG image, or a damaged one; expected a whole PNG or JPEG"
+        ) from None
     except OSError as error:
         raise StageError(f"{origin}: cannot be decoded ({error}); expected a PNG or JPEG image") from None
     return grey

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ import pytest
 from conftest import REPO
 from PIL import Image
 
+from stages.draw import DrawServer
 from stages.model_file import load_model
 from stages.predict import predict
 
@@ -137,6 +139,11 @@ BAD_REQUESTS = {
         400,
         "2000x300 pixels; expected 28 to 1024",
     ),
+    "a decompression bomb": (
+        drawing(png_bytes(Image.new("1", (15000, 15000)))),
+        400,
+        "the drawing: 225000000 pixels is too large; expected at most 25000000 pixels",
+    ),
 }
 
 
@@ -163,6 +170,8 @@ def test_a_body_without_a_length_and_unknown_pages_are_refused(url: str) -> None
     assert raw_request(url, b"POST /api/units HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").startswith(
         "HTTP/1.0 404"
     )
+    assert raw_request(url, b"PUT / HTTP/1.1\r\nHost: x\r\n\r\n").startswith("HTTP/1.0 405")
+    assert raw_request(url, b"GET / HTTP/9.9\r\n\r\n").startswith("HTTP/1.0 505")
 
 
 def test_concurrent_drawings_are_all_answered(url: str) -> None:
@@ -231,3 +240,97 @@ def test_a_missing_or_malformed_model_ends_in_one_line(tmp_path: Path) -> None:
     assert line.startswith(f"error: {picture}: not an .npz archive")
     [line] = failure("--port", "0", cwd=tmp_path)
     assert "is not inside the pipeline's repository" in line
+
+
+def threads_of(server: subprocess.Popen) -> int:
+    status = Path(f"/proc/{server.pid}/status").read_text()
+    return int(re.search(r"^Threads:\s+(\d+)", status, re.MULTILINE)[1])
+
+
+def test_clients_that_stall_or_leave_mid_body_cost_nothing_visible(model_path: Path) -> None:
+    from stages.draw import REQUEST_DEADLINE
+
+    server = start("--port", "0", "--model", str(model_path))
+    url = address_of(server)
+    host, port = re.match(r"http://([^:/]+):(\d+)/", url).groups()
+    resting = threads_of(server)
+    header = b"POST /api/read HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
+    stalled = []
+    try:
+        for index in range(100):
+            connection = socket.create_connection((host, int(port)), timeout=30)
+            if index % 4 == 0:  # headers, one byte of the body, gone
+                connection.sendall(header + b"{")
+                connection.close()
+            elif index % 4 == 1:  # half the headers, gone
+                connection.sendall(header[:20])
+                connection.close()
+            elif index % 4 == 2:  # headers and one byte, then nothing more
+                connection.sendall(header + b"{")
+                stalled.append(connection)
+            else:  # connected, then silent
+                stalled.append(connection)
+        # The stalled ones hold threads until the deadline; the rest were let go at once.
+        assert threads_of(server) > resting + len(stalled) // 2
+        time.sleep(REQUEST_DEADLINE + 2)
+        assert threads_of(server) == resting
+        for connection in stalled:  # the server has closed its side
+            assert connection.recv(1) == b""
+        status, answer = post(url, drawing((DIGITS / "seven.png").read_bytes()))
+        assert status == 200 and answer["digit"] == 7
+    finally:
+        for connection in stalled:
+            connection.close()
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=30)
+    assert err == "" and out == "mlp-draw: stopped\n"
+
+
+def test_past_its_bound_of_connections_the_server_answers_busy(model_path: Path) -> None:
+    from stages.draw import MAX_CONNECTIONS
+
+    server = start("--port", "0", "--model", str(model_path))
+    url = address_of(server)
+    host, port = re.match(r"http://([^:/]+):(\d+)/", url).groups()
+    resting = threads_of(server)
+    held = [socket.create_connection((host, int(port)), timeout=30) for _ in range(MAX_CONNECTIONS)]
+    try:
+        deadline = time.monotonic() + 5
+        while threads_of(server) < resting + MAX_CONNECTIONS and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, timeout=30)
+        assert refused.value.code == 503
+        assert json.loads(refused.value.read()) == {"error": "the server is busy; try again"}
+        held.pop().close()  # a slot is freed as soon as its client leaves
+        deadline = time.monotonic() + 10
+        while post(url, drawing((DIGITS / "one.png").read_bytes()))[0] == 503:
+            assert time.monotonic() < deadline, "the freed slot was never reused"
+            time.sleep(0.05)
+    finally:
+        for connection in held:
+            connection.close()
+        server.send_signal(signal.SIGINT)
+        out, err = server.communicate(timeout=30)
+    assert err == "" and out == "mlp-draw: stopped\n"
+
+
+def test_a_fault_of_the_server_is_one_line_and_a_500(
+    model_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture
+) -> None:
+    model = load_model(model_path)
+    server = DrawServer(("127.0.0.1", 0), model)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}/"
+    try:
+        monkeypatch.setattr(type(model), "hidden", lambda self, X: 1 / 0)
+        status, answer = post(url, drawing((DIGITS / "one.png").read_bytes()))
+        assert status == 500 and answer == {"error": "the server failed to read this drawing"}
+        monkeypatch.undo()
+        assert post(url, drawing((DIGITS / "one.png").read_bytes()))[1]["digit"] == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert capfd.readouterr().err == "mlp-draw: POST /api/read: ZeroDivisionError: division by zero\n"

@@ -1,0 +1,189 @@
+"""Fuzzing with hypothesis: the image decoding of mlp-predict and mlp-draw, and the request
+handling of a real mlp-draw process on 127.0.0.1.
+
+Whatever arrives (random bytes, PNGs and JPEGs cut short or with bytes changed, random JSON,
+random headers), decoding ends in pixels or in one line that names the image, and the
+server answers 2xx or 4xx with a one-line JSON error: never a 5xx, a traceback or a hang,
+and it still reads a real drawing afterwards. The examples are drawn from a fixed seed, so a
+run is repeatable; EXAMPLES says how many each test tries.
+"""
+
+import io
+import json
+import re
+import signal
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+from test_draw import DIGITS, address_of, drawing, post, start
+
+from stages.cli import StageError
+from stages.images import decode_image
+
+EXAMPLES = 1000
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+def encoded(image: Image.Image, format: str) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=format)
+    return buffer.getvalue()
+
+
+SEVEN = (DIGITS / "seven.png").read_bytes()
+FOUR = (DIGITS / "four.jpg").read_bytes()
+NOISE = encoded(Image.fromarray(np.random.default_rng(0).integers(0, 256, (60, 80), np.uint8)), "PNG")
+VALID_IMAGES = [SEVEN, FOUR, NOISE, encoded(Image.new("RGB", (40, 30), "white"), "JPEG")]
+
+
+@st.composite
+def damaged_images(draw: st.DrawFn) -> bytes:
+    """A real PNG or JPEG, cut short, with some bytes changed, or both."""
+    data = bytearray(draw(st.sampled_from(VALID_IMAGES)))
+    for _ in range(draw(st.integers(0, 8))):
+        data[draw(st.integers(0, len(data) - 1))] = draw(st.integers(0, 255))
+    return bytes(data[: draw(st.integers(0, len(data)))])
+
+
+image_bytes = st.one_of(st.binary(max_size=2000), damaged_images())
+
+
+@FUZZ
+@given(data=image_bytes)
+@example(data=b"\x89PNG\r\n\x1a\n")
+@example(data=SEVEN[:100])
+def test_any_bytes_decode_to_pixels_or_one_line_naming_the_image(data: bytes) -> None:
+    try:
+        grey = decode_image(data, "upload.png")
+    except StageError as error:
+        message = str(error)
+        assert message.startswith("upload.png: ") and "\n" not in message
+        assert "expected" in message
+    else:
+        assert grey.ndim == 2 and grey.dtype == np.float32
+        assert grey.min() >= 0 and grey.max() <= 1
+
+
+@pytest.fixture(scope="module")
+def server(trained_repo: Path) -> Iterator[tuple[subprocess.Popen, str]]:
+    process = start("--port", "0", "--model", str(trained_repo / "models" / "model.npz"))
+    url = address_of(process)
+    yield process, url
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+
+
+def exchange(url: str, request: bytes) -> bytes:
+    """Send `request` whole, say that nothing more comes, and read the answer to its end."""
+    host, port = re.match(r"http://([^:/]+):(\d+)/", url).groups()
+    with socket.create_connection((host, int(port)), timeout=5) as connection:
+        connection.sendall(request)
+        connection.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := connection.recv(65536):  # a hang times out here, after 5 s
+            answer += chunk
+    return answer
+
+
+def check_answer(answer: bytes, body_was_whole: bool) -> None:
+    """A 2xx, or a 4xx whose body is one line of JSON with an error; nothing at all only for
+    a client that left before its request was whole."""
+    if not answer:
+        assert not body_was_whole, "a whole request got no answer"
+        return
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status = int(re.match(rb"HTTP/1\.[01] (\d{3}) ", head)[1])
+    assert 200 <= status < 500, answer[:300]
+    if status >= 400:
+        error = json.loads(body)
+        assert set(error) == {"error"} and "\n" not in error["error"] and b"\n" not in body
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=10,
+)
+bodies = st.one_of(
+    st.binary(max_size=3000),
+    json_values.map(lambda value: json.dumps(value).encode()),
+    st.dictionaries(st.sampled_from(["image", "picture"]), json_values, max_size=2).map(
+        lambda value: json.dumps(value).encode()
+    ),
+    damaged_images().map(drawing),
+)
+
+
+def post_request(body: bytes, headers: dict[str, str] | None = None) -> bytes:
+    headers = {"Content-Type": "application/json", "Content-Length": str(len(body))} | (headers or {})
+    lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return f"POST /api/read HTTP/1.1\r\nHost: 127.0.0.1\r\n{lines}\r\n".encode("latin-1") + body
+
+
+@FUZZ
+@given(body=bodies)
+@example(body=b"[" * 100_000)  # nested past Python's recursion limit
+@example(body=drawing(encoded(Image.new("1", (15000, 15000)), "PNG")))
+def test_any_body_gets_a_2xx_or_a_one_line_4xx(server: tuple[subprocess.Popen, str], body: bytes) -> None:
+    check_answer(exchange(server[1], post_request(body)), body_was_whole=True)
+
+
+header_names = st.sampled_from(
+    ["Content-Length", "Content-Type", "Transfer-Encoding", "Connection", "Host"]
+) | (
+    st.text(
+        st.characters(min_codepoint=33, max_codepoint=126, exclude_characters=":"), min_size=1, max_size=20
+    )
+)
+header_values = st.one_of(
+    st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=40),
+    st.integers(-(10**6), 10**12).map(str),
+    st.sampled_from(["chunked", "²", "1e3", " 12", "9" * 5000]),
+)
+request_lines = st.one_of(
+    st.sampled_from(["POST /api/read HTTP/1.1", "GET / HTTP/1.0", "GET /api/units HTTP/1.1"]),
+    st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=60),
+)
+
+
+@FUZZ
+@given(
+    line=request_lines,
+    headers=st.dictionaries(header_names, header_values, max_size=6),
+    body=st.binary(max_size=200),
+)
+def test_any_request_line_and_headers_get_a_2xx_or_a_one_line_4xx(
+    server: tuple[subprocess.Popen, str], line: str, headers: dict[str, str], body: bytes
+) -> None:
+    head = f"{line}\r\n" + "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    length = headers.get("Content-Length", "").strip()
+    declared = int(length) if length.isascii() and length.isdigit() and len(length) < 10 else 0
+    # A blank request line is no request: http.server closes without a word, as HTTP allows.
+    whole = bool(line.split()) and declared <= len(body)
+    check_answer(exchange(server[1], head.encode("latin-1") + b"\r\n" + body), body_was_whole=whole)
+
+
+def test_after_the_fuzzing_a_drawing_is_read_and_nothing_was_printed(
+    server: tuple[subprocess.Popen, str],
+) -> None:
+    process, url = server
+    status, answer = post(url, drawing(SEVEN))
+    assert status == 200 and answer["digit"] == 7
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert err == "" and out == "mlp-draw: stopped\n"
