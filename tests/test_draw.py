@@ -22,7 +22,7 @@ import pytest
 from conftest import REPO
 from PIL import Image
 
-from stages.draw import DrawServer
+from stages.draw import MAX_CONNECTIONS, REQUEST_DEADLINE, DrawServer
 from stages.model_file import load_model
 from stages.predict import predict
 
@@ -248,8 +248,6 @@ def threads_of(server: subprocess.Popen) -> int:
 
 
 def test_clients_that_stall_or_leave_mid_body_cost_nothing_visible(model_path: Path) -> None:
-    from stages.draw import REQUEST_DEADLINE
-
     server = start("--port", "0", "--model", str(model_path))
     url = address_of(server)
     host, port = re.match(r"http://([^:/]+):(\d+)/", url).groups()
@@ -287,8 +285,6 @@ def test_clients_that_stall_or_leave_mid_body_cost_nothing_visible(model_path: P
 
 
 def test_past_its_bound_of_connections_the_server_answers_busy(model_path: Path) -> None:
-    from stages.draw import MAX_CONNECTIONS
-
     server = start("--port", "0", "--model", str(model_path))
     url = address_of(server)
     host, port = re.match(r"http://([^:/]+):(\d+)/", url).groups()
