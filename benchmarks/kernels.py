@@ -100,6 +100,7 @@ def race(rounds: int) -> dict:
     ratios = [p / n for p, n in zip(times["pinned"], times["native"], strict=True)]
     return {
         "kernels": {"pinned": pinned.kernels, "native": native.kernels},
+        "rounds": times,
         "seconds": {name: statistics.median(t) for name, t in times.items()},
         "ratio": statistics.median(ratios),
         "ratio_range": (min(ratios), max(ratios)),

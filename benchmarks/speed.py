@@ -1,23 +1,31 @@
-"""How fast this network trains, beside scikit-learn's and PyTorch's, in one process.
+"""How fast this network trains, beside scikit-learn's, PyTorch's and JAX's, in one process.
 
-    python -m benchmarks.speed [--epochs 20] [--runs 5] [--sweep-epochs 3]
+    python -m benchmarks.speed [--epochs 20] [--runs 5] [--sweep-epochs 3] [--whole-runs 3]
 
-Every network trains on data/prepared (run `dvc repro` first) on one thread. In the
-common setting (ReLU, cross-entropy, Adam at lr 1e-3, batch 128) race this project's
-engine, scikit-learn's MLPClassifier and, where installed (the `bench` extra), the
-same network in PyTorch; beside them, this project as shipped, with params.yaml's
-loss, augmentation, decay and schedule: the epoch `dvc repro` waits for. Each run
-trains each network from scratch for --epochs epochs through its own training call,
-so each pays what its user would pay, one-off checks included; ours and PyTorch's
-loop also score the validation set after every epoch, scikit-learn does not. Runs
-alternate between the networks, the bare matrix products every epoch needs (forward,
-backward and the validation forward pass, on ready-made contiguous batches) and a
-floor (those products plus the batch gather and the Adam step, nothing else), so
-machine noise hits all alike. Times are seconds per epoch; times and the ratios taken
-within each run are summarised by their median over the runs.
+Every network trains on data/prepared (run `dvc repro` first) on one thread: BLAS
+limited by threadpoolctl, and the process pinned to one CPU, the only way to keep JAX's
+compiled code on one thread. In the common setting (ReLU, cross-entropy, Adam at lr
+1e-3, batch 128) race this project's engine, scikit-learn's MLPClassifier and, where
+installed (the `bench` extra), the same network in PyTorch and in JAX (compiled per
+step, and per epoch with `lax.scan`); beside them, this project as shipped, with
+params.yaml's loss, augmentation, decay and schedule: the epoch `dvc repro` waits for.
+Each run trains each network from scratch for --epochs epochs through its own training
+call, so each pays what its user would pay, one-off checks included; JAX's compilation
+is timed apart and left out of its epochs. Ours, PyTorch's and JAX's loops also score
+the validation set after every epoch, scikit-learn does not. Runs alternate between the
+networks, the bare matrix products every epoch needs (forward, backward and the
+validation forward pass, on ready-made contiguous batches) and a floor (those products
+plus the batch gather and the Adam step, nothing else), so machine noise hits all
+alike. Times are seconds per epoch; times and the ratios taken within each run are
+summarised by their median over the runs.
+
+Last, each contender's whole run as its user meets it, --whole-epochs epochs in a fresh
+process (`python -m benchmarks.one_run NAME`: start-up, imports, data, compilation,
+training, test score), timed from outside, --whole-runs times in turn; medians.
 """
 
 import argparse
+import importlib.metadata
 import os
 import platform
 import statistics
@@ -28,14 +36,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-import sklearn
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import mlp
-from benchmarks.networks import BATCH, LEARNING_RATE, Ours, Shipped, Sklearn, Torch, torch
+from benchmarks.networks import BATCH, CONTENDERS, LEARNING_RATE, Network, contender
+from benchmarks.one_run import one_thread
 from mlp.training import gather
 from stages import layout
 from stages.datasets import N_CLASSES, PIXELS, read_split
+
+ROOT = Path(__file__).resolve().parents[1]  # where `python -m benchmarks...` finds this package
 
 
 def read_data(prepared_dir: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -105,6 +115,8 @@ def floor_epoch(
 
 ROWS = {
     "ours": "this project (NumPy), common setting",
+    "jax_epoch": "JAX, epoch compiled (lax.scan), common setting",
+    "jax_step": "JAX, step compiled, common setting",
     "torch": "PyTorch (CPU), common setting",
     "sklearn": "scikit-learn MLPClassifier, common setting",
     "shipped": "this project as shipped (params.yaml)",
@@ -113,10 +125,19 @@ ROWS = {
 }
 
 
-def contenders() -> dict[str, type]:
-    """The networks raced, by name; PyTorch only where it is installed."""
-    networks = {"ours": Ours, "shipped": Shipped, "sklearn": Sklearn}
-    return networks | ({"torch": Torch} if torch is not None else {})
+OPTIONAL = ("torch", "jax_step", "jax_epoch")  # the `bench` extra
+
+
+def contenders() -> dict[str, type[Network]]:
+    """The networks raced, by name; PyTorch's and JAX's only where they are installed."""
+    found = {}
+    for name in CONTENDERS:
+        try:
+            found[name] = contender(name)
+        except ImportError:
+            if name not in OPTIONAL:
+                raise
+    return found
 
 
 def race(hidden: int, epochs: int, runs: int, data: dict, batches: list[np.ndarray], networks: dict) -> dict:
@@ -132,12 +153,14 @@ def race(hidden: int, epochs: int, runs: int, data: dict, batches: list[np.ndarr
     shuffles = np.random.default_rng(0)
     names = [*networks, "products", "floor", "floor_training"]
     times: dict[str, list[float]] = {name: [] for name in names}
+    compile_times: dict[str, list[float]] = {name: [] for name in networks}
     for _ in range(runs):
         trained = {name: network(hidden, seed=0) for name, network in networks.items()}
         for name, network in trained.items():
             start = time.perf_counter()
             network.fit(X, y, X_val, y_val, epochs)
-            times[name].append((time.perf_counter() - start) / epochs)
+            times[name].append((time.perf_counter() - start - network.compile_s) / epochs)
+            compile_times[name].append(network.compile_s)
         times["products"].append(sum(bare_products(batches, X_val, hidden) for _ in range(epochs)) / epochs)
         floor = [floor_epoch(X, X_val, hidden, shuffles) for _ in range(epochs)]
         times["floor"].append(sum(map(sum, floor)) / epochs)
@@ -158,11 +181,41 @@ def race(hidden: int, epochs: int, runs: int, data: dict, batches: list[np.ndarr
         "epochs": epochs,
         "runs": runs,
         **{f"{name}_s": statistics.median(t) for name, t in times.items()},
+        **{f"{name}_compile_s": statistics.median(t) for name, t in compile_times.items()},
         **{name: statistics.median(r) for name, r in ratios.items()},
         **{f"{name}_range": (min(r), max(r)) for name, r in ratios.items()},
         **{f"{name}_test": network.accuracy(X_test, y_test) for name, network in trained.items()},
         "n": len(y),
     }
+
+
+def whole_runs(names: list[str], epochs: int, repeats: int) -> dict[str, float]:
+    """Median seconds of `python -m benchmarks.one_run NAME --epochs EPOCHS`, timed from
+    outside, for each name, the processes taking turns `repeats` times."""
+    seconds: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(repeats):
+        for name in names:
+            start = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "benchmarks.one_run", name, "--epochs", str(epochs)],
+                check=True, capture_output=True, env=os.environ | {"PYTHONPATH": str(ROOT)},
+            )  # fmt: skip
+            seconds[name].append(time.perf_counter() - start)
+    return {name: statistics.median(times) for name, times in seconds.items()}
+
+
+LIBRARIES = {"numpy": "NumPy", "scikit-learn": "scikit-learn", "torch": "PyTorch", "jax": "JAX"}
+
+
+def versions() -> str:
+    """The release of each library raced, or that it is not installed."""
+    found = []
+    for package, label in LIBRARIES.items():
+        try:
+            found.append(f"{label} {importlib.metadata.version(package)}")
+        except importlib.metadata.PackageNotFoundError:
+            found.append(f"{label} not installed")
+    return ", ".join(found)
 
 
 def train_stage_peak_mb(params: Path) -> float:
@@ -190,21 +243,22 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="runs of each network, per width")
     parser.add_argument("--sweep-epochs", type=int, default=3, help="epochs per width in the sweep")
     parser.add_argument("--widths", type=int, nargs="*", default=[30, 64, 128, 256, 1024])
+    parser.add_argument("--whole-epochs", type=int, default=30, help="epochs of each whole run")
+    parser.add_argument("--whole-runs", type=int, default=3, help="whole runs of each network")
     args = parser.parse_args()
 
+    one_thread()
     data = read_data(layout.PREPARED_DIR)
     blas = ", ".join(
         f"{lib['internal_api']} {lib['version']} ({lib.get('architecture', '?')})"
         for lib in threadpool_info()
         if lib["user_api"] == "blas"
     )
-    torch_version = f", PyTorch {torch.__version__}" if torch is not None else ", PyTorch not installed"
+    networks = contenders()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
-        f"NumPy {np.__version__}, scikit-learn {sklearn.__version__}{torch_version}; BLAS: {blas}; "
-        "1 thread\n"
+        f"{versions()}; BLAS: {blas}; 1 thread (pinned to one CPU)\n"
     )
-    networks = contenders()
     with threadpool_limits(limits=1, user_api="blas"):
         batches = contiguous_batches(data["train"][0])
         main_race = race(30, args.epochs, args.runs, data, batches, networks)
@@ -213,20 +267,25 @@ def main() -> None:
             race(width, args.sweep_epochs, args.runs, data, batches, like_for_like) for width in args.widths
         ]
     peak = train_stage_peak_mb(Path("params.yaml"))
+    whole = whole_runs(list(networks), args.whole_epochs, args.whole_runs)
 
     r = main_race
     print(f"784-30-10, batch {BATCH}, {r['runs']} runs of {r['epochs']} epochs; medians over the runs:\n")
-    print("| network | s/epoch | samples/s | vs scikit-learn | epoch / bare products | test accuracy |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| network | s/epoch | samples/s | vs scikit-learn | epoch / bare products | compile s "
+        "| test accuracy |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for name, label in ROWS.items():
         if f"{name}_s" in r:
             accuracy = f"{r[name + '_test']:.4f}" if f"{name}_test" in r else ""
+            compiled = f"{r[name + '_compile_s']:.2f}" if r.get(f"{name}_compile_s") else ""
             print(
                 f"| {label} | {r[name + '_s']:.3f} | {r['n'] / r[name + '_s']:,.0f} | "
-                f"{r[name + '_speed_up']:.2f}x | {r[name + '_to_products']:.2f} | {accuracy} |"
+                f"{r[name + '_speed_up']:.2f}x | {r[name + '_to_products']:.2f} | {compiled} | {accuracy} |"
             )
     print("\nover the runs, against scikit-learn and the bare products:")
-    for name in ("ours", "shipped", "torch", "floor"):
+    for name in ("ours", "shipped", "jax_epoch", "jax_step", "torch", "floor"):
         if f"{name}_s" in r:
             (low, high), (low_p, high_p) = r[f"{name}_speed_up_range"], r[f"{name}_to_products_range"]
             print(f"  {ROWS[name]}: {low:.2f}-{high:.2f}x and {low_p:.2f}-{high_p:.2f}")
@@ -235,6 +294,16 @@ def main() -> None:
         f"{r['floor_training_s']:.3f} s/epoch, {r['floor_training_speed_up']:.2f}x scikit-learn"
     )
     print(f"\npeak resident memory of `python -m stages.train` with params.yaml: {peak:.0f} MB\n")
+    print(
+        f"a whole run of {args.whole_epochs} epochs in a fresh process, everything included "
+        f"(`python -m benchmarks.one_run NAME`), median of {args.whole_runs}:\n"
+    )
+    print("| network | seconds | vs this project |")
+    print("|---|---|---|")
+    for name, label in ROWS.items():
+        if name in whole:
+            print(f"| {label} | {whole[name]:.1f} | {whole[name] / whole['ours']:.2f}x |")
+    print()
     print(f"hidden-width sweep, {args.runs} runs of {args.sweep_epochs} epochs; medians over the runs:\n")
     print(
         "| hidden | ours s/epoch | scikit-learn s/epoch | speed-up | floor's speed-up "
