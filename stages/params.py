@@ -99,9 +99,11 @@ RULES: dict[str, Rule] = {
 assert list(RULES) == [field.name for field in fields(Params)]
 
 
-def _check(key: str, value: object, path: Path) -> object:
+def check_value(key: str, value: object, where: str) -> object:
+    """`value` as `key` takes it (an int as a float where a float is wanted), or a
+    StageError that starts with `where` and says what would be accepted."""
     rule = RULES[key]
-    where = f"{path}: {key}: {value!r}"
+    where = f"{where}: {value!r}"
     if rule.kind is int:
         # YAML's true/false are Python bools, which are ints: refuse them explicitly.
         if not isinstance(value, int) or isinstance(value, bool):
@@ -132,6 +134,26 @@ def _check(key: str, value: object, path: Path) -> object:
 
 def load_params(path: Path = Path("params.yaml")) -> Params:
     """The checked contents of `path`; any problem is a StageError naming the key."""
+    document = read_mapping(path)
+    for key in document:
+        check_known(key, str(path))
+    missing = [key for key in RULES if key not in document]
+    if missing:
+        raise StageError(f"{path}: missing key {missing[0]!r}; expected {RULES[missing[0]].expected}")
+    return Params(**{key: check_value(key, document[key], f"{path}: {key}") for key in RULES})
+
+
+def check_known(key: object, where: str) -> None:
+    """A StageError, starting with `where`, if `key` is not a key of params.yaml."""
+    if key not in RULES:
+        close = difflib.get_close_matches(str(key), RULES, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(RULES)}"
+        raise StageError(f"{where}: unknown key {key!r}; {hint}")
+
+
+def read_mapping(path: Path) -> dict:
+    """The YAML mapping in `path`, read with yaml.safe_load; any problem is a StageError
+    naming the file (and the line, for bad YAML)."""
     try:
         text = path.read_text()
     except FileNotFoundError:
@@ -147,13 +169,4 @@ def load_params(path: Path = Path("params.yaml")) -> Params:
         raise StageError(f"{path}: not valid YAML{line}: {problem}") from None
     if not isinstance(document, dict):
         raise StageError(f"{path}: expected a mapping of keys to values, found {type(document).__name__}")
-
-    for key in document:
-        if key not in RULES:
-            close = difflib.get_close_matches(str(key), RULES, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(RULES)}"
-            raise StageError(f"{path}: unknown key {key!r}; {hint}")
-    missing = [key for key in RULES if key not in document]
-    if missing:
-        raise StageError(f"{path}: missing key {missing[0]!r}; expected {RULES[missing[0]].expected}")
-    return Params(**{key: _check(key, document[key], path) for key in RULES})
+    return document

@@ -1,13 +1,16 @@
 """Stage 3, train: the 784-hidden-10 network on data/prepared, saved to models/model.npz.
 
-Prints one line per epoch and writes the per-epoch history as CSV for `dvc plots`.
+Prints one line per epoch and writes the per-epoch history as CSV for `dvc plots` (its
+losses are params.yaml's loss, which its `loss` column names), and the trained network's
+validation figures, the same whatever the loss, to metrics/validation.json: what
+experiments and searches choose by, leaving the test set to judge the one chosen.
 """
 
 import csv
 import io
 import sys
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 
@@ -19,16 +22,18 @@ import mlp
 from stages import layout
 from stages.cli import StageError, report_kernels, run_stage
 from stages.datasets import N_CLASSES, PIXELS, SIDE, read_split
-from stages.files import replaced_on_success
+from stages.files import replaced_on_success, write_json
 from stages.model_file import save_model
 from stages.params import Params, load_params
+from stages.scores import scores
 
 
-def history_csv(history: list[mlp.EpochRecord]) -> str:
+def history_csv(history: list[mlp.EpochRecord], loss: str) -> str:
+    """One row per epoch; `loss` names the loss that train_loss and val_loss measure."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(asdict(history[0])), lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=[*asdict(history[0]), "loss"], lineterminator="\n")
     writer.writeheader()
-    writer.writerows(asdict(record) for record in history)
+    writer.writerows(asdict(record) | {"loss": loss} for record in history)
     return buffer.getvalue()
 
 
@@ -83,7 +88,14 @@ def fit(
     return model, history
 
 
-def train(params: Params, data_dir: Path, model_path: Path, history_path: Path) -> mlp.MLP:
+@dataclass(frozen=True)
+class Outputs:
+    model: Path = layout.MODEL_PATH
+    history: Path = layout.HISTORY_PATH
+    validation: Path = layout.VALIDATION_PATH
+
+
+def train(params: Params, data_dir: Path, outputs: Outputs) -> mlp.MLP:
     X, labels = read_split(data_dir, "train", np.float32)
     X_val, labels_val = read_split(data_dir, "val", np.float32)
     if params.batch_size > len(labels):
@@ -101,15 +113,22 @@ def train(params: Params, data_dir: Path, model_path: Path, history_path: Path) 
 
     with progress:
         model, history = fit(params, X, labels, X_val, labels_val, on_epoch)
-    with replaced_on_success(model_path, history_path) as (model_tmp, history_tmp):
+    with threadpool_limits(limits=params.threads, user_api="blas"):
+        validation = scores(model.logits(X_val), labels_val, "val")
+    with replaced_on_success(outputs.model, outputs.history, outputs.validation) as (
+        model_tmp,
+        history_tmp,
+        val_tmp,
+    ):
         save_model(model_tmp, model)
-        history_tmp.write_text(history_csv(history))
+        history_tmp.write_text(history_csv(history, params.loss))
+        write_json(val_tmp, validation)
     return model
 
 
 def main() -> None:
     report_kernels()
-    run_stage(lambda: train(load_params(), layout.PREPARED_DIR, layout.MODEL_PATH, layout.HISTORY_PATH))
+    run_stage(lambda: train(load_params(), layout.PREPARED_DIR, Outputs()))
 
 
 if __name__ == "__main__":

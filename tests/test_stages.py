@@ -20,6 +20,7 @@ from stages.model_file import load_model
 from stages.params import load_params
 from stages.prepare import prepare
 from stages.sources import pypi
+from stages.train import Outputs as TrainOutputs
 from stages.train import train
 
 
@@ -145,6 +146,10 @@ def prepared(tmp_path: Path) -> Path:
     return tmp_path / "prepared"
 
 
+def outputs_in(directory: Path) -> TrainOutputs:
+    return TrainOutputs(directory / "m.npz", directory / "h.csv", directory / "v.json")
+
+
 def small_params(tmp_path: Path, **overrides: object):
     options = {"hidden": 16, "epochs": 3, "batch_size": 32, "lr": 0.01, "loss": "cross_entropy"} | overrides
     return load_params(write_params(tmp_path / "params.yaml", **options))
@@ -152,23 +157,30 @@ def small_params(tmp_path: Path, **overrides: object):
 
 def test_train_writes_model_and_history_reproducibly(tmp_path: Path, prepared: Path) -> None:
     params = small_params(tmp_path)
-    train(params, prepared, tmp_path / "m1.npz", tmp_path / "h1.csv")
-    train(params, prepared, tmp_path / "m2.npz", tmp_path / "h2.csv")
-    assert (tmp_path / "m1.npz").read_bytes() == (tmp_path / "m2.npz").read_bytes()
-    assert (tmp_path / "h1.csv").read_bytes() == (tmp_path / "h2.csv").read_bytes()
+    names = ("m.npz", "h.csv", "v.json")
+    for run in ("1", "2"):
+        train(params, prepared, TrainOutputs(*(tmp_path / f"{name}{run}" for name in names)))
+    for name in names:
+        assert (tmp_path / f"{name}1").read_bytes() == (tmp_path / f"{name}2").read_bytes(), name
 
-    with np.load(tmp_path / "m1.npz", allow_pickle=False) as model:
+    with np.load(tmp_path / "m.npz1", allow_pickle=False) as model:
         assert {"W1", "b1", "W2", "b2"} <= set(model.files)
         assert model["W1"].shape == (784, 16) and model["b2"].shape == (10,)
-    rows = list(csv.DictReader((tmp_path / "h1.csv").open()))
+    rows = list(csv.DictReader((tmp_path / "h.csv1").open()))
     assert [row["epoch"] for row in rows] == ["1", "2", "3"]
-    assert set(rows[0]) == {"epoch", "learning_rate", "train_loss", "val_loss", "val_accuracy"}
+    assert list(rows[0]) == ["epoch", "learning_rate", "train_loss", "val_loss", "val_accuracy", "loss"]
+    assert {row["loss"] for row in rows} == {"cross_entropy"}
     assert float(rows[-1]["val_accuracy"]) > 0.9
+    # The validation figures are the trained network's, whatever loss trained it.
+    validation = json.loads((tmp_path / "v.json1").read_text())
+    assert list(validation) == ["val_accuracy", "val_mae", "val_cross_entropy"]
+    assert validation["val_accuracy"] == float(rows[-1]["val_accuracy"])
+    assert validation["val_cross_entropy"] == pytest.approx(float(rows[-1]["val_loss"]), abs=1e-5)
 
 
 def test_train_refuses_a_batch_larger_than_the_data(tmp_path: Path, prepared: Path) -> None:
     with pytest.raises(StageError, match="batch_size: 5000 is larger than the 250 training images"):
-        train(small_params(tmp_path, batch_size=5000), prepared, tmp_path / "m.npz", tmp_path / "h.csv")
+        train(small_params(tmp_path, batch_size=5000), prepared, outputs_in(tmp_path))
 
 
 def test_diverging_training_writes_no_model(tmp_path: Path, prepared: Path) -> None:
@@ -179,21 +191,20 @@ def test_diverging_training_writes_no_model(tmp_path: Path, prepared: Path) -> N
                 tmp_path, lr=10.0, lr_schedule="constant", epochs=50, momentum=0.99, optimizer="momentum"
             ),
             prepared,
-            model,
-            tmp_path / "h.csv",
+            outputs_in(tmp_path),
         )
     assert not model.exists()
 
 
 def test_evaluate_writes_metrics(tmp_path: Path, prepared: Path) -> None:
-    train(small_params(tmp_path), prepared, tmp_path / "model.npz", tmp_path / "h.csv")
+    train(small_params(tmp_path), prepared, outputs_in(tmp_path))
     names = ("test.json", "per_digit.csv", "confusion.csv", "wrong.png", "weights.png")
     outputs = Outputs(*(tmp_path / name for name in names))
-    metrics = evaluate(tmp_path / "model.npz", prepared, outputs, "cross_entropy", threads=1)
+    metrics = evaluate(tmp_path / "m.npz", prepared, outputs, threads=1)
     assert json.loads((tmp_path / "test.json").read_text()) == metrics
     assert metrics["test_accuracy"] > 0.9
-    assert list(metrics) == ["test_accuracy", "test_loss", "test_lowest_digit_accuracy"]
-    model = load_model(tmp_path / "model.npz")
+    assert list(metrics) == ["test_accuracy", "test_mae", "test_cross_entropy", "test_lowest_digit_accuracy"]
+    model = load_model(tmp_path / "m.npz")
     images = np.load(prepared / "test_images.npy")
     labels = np.load(prepared / "test_labels.npy")
     predicted = model.predict(images)
@@ -247,5 +258,5 @@ def test_train_refuses_bad_prepared_arrays(
 ) -> None:
     np.save(prepared / f"{name}.npy", bad)
     with pytest.raises(StageError, match=message):
-        train(small_params(tmp_path), prepared, tmp_path / "m.npz", tmp_path / "h.csv")
+        train(small_params(tmp_path), prepared, outputs_in(tmp_path))
     assert not (tmp_path / "m.npz").exists()

@@ -1,0 +1,151 @@
+"""search.yaml: what mlp-search varies, how, and what it optimises; read safely and checked
+in full before any trial, with the same rules and did-you-mean as params.yaml.
+
+    study: optimiser          # the study's name; its trials' experiments are <study>-<number>
+    trials: 40                # completed trials the study stops at, across all workers
+    objective: val_accuracy   # a figure of metrics/validation.json: never a test figure
+    sampler: tpe              # tpe (Optuna's default); grid runs every combination once
+    params:                   # keys of params.yaml
+      lr: {low: 0.001, high: 0.02, log: true}   # a range: whole numbers or floats, as the key
+      augment_shift: [0, 1, 2]                   # a list of choices
+
+A range's kind follows its key in params.yaml (hidden takes whole numbers, lr floats);
+its bounds must be values the key accepts. `grid` takes lists only, and its trials default
+to the number of combinations.
+"""
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import optuna
+
+from stages.cli import StageError
+from stages.params import RULES, check_known, check_value, read_mapping
+
+# The validation figures the train stage writes to metrics/validation.json, and which way is better.
+OBJECTIVES = {"val_accuracy": "maximize", "val_mae": "minimize", "val_cross_entropy": "minimize"}
+SAMPLERS = ("tpe", "grid")
+KEYS = ("study", "trials", "objective", "sampler", "params")
+
+
+@dataclass(frozen=True)
+class Range:
+    low: float
+    high: float
+    log: bool = False
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    study: str
+    trials: int
+    objective: str
+    sampler: str
+    params: dict[str, Range | list] = field(hash=False)
+
+    @property
+    def direction(self) -> str:
+        return OBJECTIVES[self.objective]
+
+    def suggest(self, trial: optuna.Trial) -> dict[str, object]:
+        """The trial's value of each param: drawn by the sampler, or a retried trial's own."""
+        values = {}
+        for key, space in self.params.items():
+            if isinstance(space, list):
+                values[key] = trial.suggest_categorical(key, space)
+            elif RULES[key].kind is int:
+                values[key] = trial.suggest_int(key, int(space.low), int(space.high), log=space.log)
+            else:
+                values[key] = trial.suggest_float(key, space.low, space.high, log=space.log)
+        return values
+
+    def make_sampler(self, seed: int | None = None) -> optuna.samplers.BaseSampler:
+        if self.sampler == "grid":
+            return optuna.samplers.GridSampler(self.params, seed=seed)
+        return optuna.samplers.TPESampler(seed=seed)
+
+    def as_json(self) -> str:
+        """What the study records, so that every worker can be checked to search the same space."""
+        params = {
+            key: space if isinstance(space, list) else vars(space) for key, space in self.params.items()
+        }
+        return json.dumps({"objective": self.objective, "sampler": self.sampler, "params": params})
+
+
+def check_range(key: str, spec: dict, where: str) -> Range:
+    unknown = set(spec) - {"low", "high", "log"}
+    if unknown or not {"low", "high"} <= set(spec):
+        raise StageError(
+            f"{where}: {spec!r}; expected a range {{low: L, high: H}} with an optional log: true, "
+            "or a list of choices"
+        )
+    if RULES[key].kind not in (int, float):
+        raise StageError(f"{where}: {key} takes {RULES[key].expected}, not a range; give a list of choices")
+    low = check_value(key, spec["low"], f"{where}: low")
+    high = check_value(key, spec["high"], f"{where}: high")
+    if not low < high:
+        raise StageError(f"{where}: low {low!r} is not below high {high!r}; expected low < high")
+    log = spec.get("log", False)
+    if not isinstance(log, bool):
+        raise StageError(f"{where}: log: {log!r}; expected true or false")
+    if log and low <= 0:
+        raise StageError(f"{where}: a log scale needs low above 0, not {low!r}")
+    return Range(low, high, log)
+
+
+def check_choices(key: str, choices: list, where: str) -> list:
+    if not choices:
+        raise StageError(f"{where}: an empty list; expected at least one choice")
+    checked = [check_value(key, choice, f"{where}: choice") for choice in choices]
+    if len(set(map(repr, checked))) < len(checked):
+        raise StageError(f"{where}: {choices!r} names a choice twice; expected each once")
+    return checked
+
+
+def load_space(path: Path = Path("search.yaml")) -> SearchSpace:
+    """The checked contents of `path`; any problem is a StageError that names it."""
+    document = read_mapping(path)
+    for key in document:
+        if key not in KEYS:
+            raise StageError(f"{path}: unknown key {key!r}; expected {', '.join(KEYS)}")
+    study = document.get("study")
+    if not isinstance(study, str) or not study.replace("-", "").replace("_", "").isalnum():
+        raise StageError(f"{path}: study: {study!r}; expected a name of letters, digits, - and _")
+    objective = document.get("objective")
+    if objective not in OBJECTIVES:
+        test = isinstance(objective, str) and objective.startswith("test_")
+        why = "a test figure, which must not choose among trials" if test else "held by no metrics file"
+        raise StageError(
+            f"{path}: objective: {objective!r} is {why}; expected one of metrics/validation.json's: "
+            + ", ".join(OBJECTIVES)
+        )
+    sampler = document.get("sampler", "tpe")
+    if sampler not in SAMPLERS:
+        raise StageError(f"{path}: sampler: {sampler!r}; expected one of {', '.join(SAMPLERS)}")
+    params = document.get("params")
+    if not isinstance(params, dict) or not params:
+        raise StageError(f"{path}: params: expected a mapping of params.yaml keys to ranges or lists")
+    space: dict[str, Range | list] = {}
+    for key, spec in params.items():
+        check_known(key, f"{path}: params")
+        where = f"{path}: params: {key}"
+        if isinstance(spec, list):
+            space[key] = check_choices(key, spec, where)
+        elif isinstance(spec, dict) and sampler != "grid":
+            space[key] = check_range(key, spec, where)
+        else:
+            wanted = (
+                "a list of choices (a grid takes lists only)" if sampler == "grid" else "a range or a list"
+            )
+            raise StageError(f"{where}: {spec!r}; expected {wanted}")
+    combinations = math.prod(len(choices) for choices in space.values()) if sampler == "grid" else None
+    trials = document.get("trials", combinations)
+    if not isinstance(trials, int) or isinstance(trials, bool) or not 1 <= trials <= 10_000:
+        raise StageError(f"{path}: trials: {trials!r}; expected a whole number from 1 to 10000")
+    if combinations is not None and trials != combinations:
+        raise StageError(
+            f"{path}: trials: {trials} for a grid of {combinations} combinations; expected {combinations}"
+        )
+    return SearchSpace(study, trials, objective, sampler, space)

@@ -1,0 +1,264 @@
+"""mlp-search through the real command: trials that are real DVC experiments of a real git
+clone, a study in SQLite on one machine and in a real PostgreSQL server across two clones
+(one of them killed mid-trial), and every bad input in one line."""
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+import yaml
+from conftest import experiments, make_copy, run, snapshot
+from postgres import binary, postgres_server
+
+from commands.search import hide_password
+from stages.files import read_npz
+
+SPACE = {
+    "study": "quick",
+    "trials": 4,
+    "objective": "val_accuracy",
+    "params": {"lr": {"low": 0.002, "high": 0.01, "log": True}, "augment_shift": [0, 1]},
+}
+
+
+def write_space(repo: Path, **changes: object) -> None:
+    (repo / "search.yaml").write_text(yaml.safe_dump(SPACE | changes, sort_keys=False))
+
+
+def search(repo: Path, *args: str, env: dict[str, str] | None = None, **popen: object) -> subprocess.Popen:
+    bin_dir = str(Path(sys.executable).parent)
+    environment = os.environ | {"PATH": bin_dir + os.pathsep + os.environ["PATH"], "DVC_NO_ANALYTICS": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "commands.search", *args], cwd=repo, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=environment | {"PYTHONPATH": str(Path(__file__).parents[1])} | (env or {}), **popen,
+    )  # fmt: skip
+
+
+def finished(process: subprocess.Popen, timeout: float = 900) -> tuple[str, str]:
+    out, err = process.communicate(timeout=timeout)
+    assert process.returncode == 0, f"{out}\n{err}"
+    return out, err
+
+
+@pytest.fixture(scope="module")
+def one_epoch_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A committed git copy of the repository, 1 epoch, data fetched and prepared, with a
+    small search.yaml of its own."""
+    repo = make_copy(tmp_path_factory.mktemp("search"), epochs=1)
+    write_space(repo)
+    run(repo, "dvc", "repro")
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "commit", "-q", "-m", "one epoch, quick search")
+    return repo
+
+
+def study_trials(url: str, name: str) -> list[optuna.trial.FrozenTrial]:
+    return optuna.load_study(study_name=name, storage=url).get_trials()
+
+
+def test_one_machine_two_workers_every_trial_a_dvc_experiment(one_epoch_repo: Path) -> None:
+    repo = one_epoch_repo
+    out, err = finished(search(repo, "--workers", "2"))
+
+    url = f"sqlite:///{repo}/.dvc/tmp/search/optuna.sqlite3"
+    trials = study_trials(url, "quick")
+    complete = [trial for trial in trials if trial.state == optuna.trial.TrialState.COMPLETE]
+    assert len(complete) == 4
+    shown = experiments(repo)
+    for trial in complete:
+        name = trial.user_attrs["experiment"]
+        assert name == f"quick-{trial.number}"
+        # The study's value is the experiment's own validation accuracy, as dvc exp show has it.
+        metrics = shown[name]["metrics"]["metrics/validation.json"]["data"]
+        assert metrics["val_accuracy"] == trial.value
+        params = shown[name]["params"]["params.yaml"]["data"]
+        assert params["augment_shift"] == trial.params["augment_shift"]
+        assert params["lr"] == pytest.approx(trial.params["lr"], rel=1e-5)
+        assert re.search(rf"^trial {trial.number}: .* -> val_accuracy {trial.value:.5f} \[{name},", out, re.M)
+    best = max(complete, key=lambda trial: trial.value)
+    test = json.loads(
+        run(repo, "git", "show", f"{exp_ref(repo, best.user_attrs['experiment'])}:metrics/test.json")
+    )
+    assert (
+        f"best: quick-{best.number}, val_accuracy {best.value:.5f}; test accuracy {test['test_accuracy']:.4f}"
+        in out
+    )
+    # The user's workspace is untouched: the trials ran in the workers' own clones.
+    assert run(repo, "git", "status", "--porcelain") == ""
+    assert "Traceback" not in err
+
+
+def exp_ref(repo: Path, name: str) -> str:
+    return run(repo, "git", "for-each-ref", "--format=%(refname)", f"refs/exps/**/{name}").split()[0]
+
+
+def test_a_finished_study_runs_no_more_trials_and_reports_again(one_epoch_repo: Path) -> None:
+    before = len(experiments(one_epoch_repo))
+    out, _ = finished(search(one_epoch_repo))
+    assert "trial " not in out.split("study 'quick'")[1].split("\n\n")[0]
+    assert "4 completed, 0 failed" in out
+    assert len(experiments(one_epoch_repo)) == before
+
+
+@pytest.fixture
+def bad_input_repo(one_epoch_repo: Path, tmp_path: Path) -> Path:
+    """A clone of the one-epoch repository with no study yet."""
+    clone = tmp_path / "clone"
+    run(tmp_path, "git", "clone", "-q", str(one_epoch_repo), str(clone))
+    return clone
+
+
+BAD = {
+    "unknown param": ({"params": {"hiden": [16, 32]}}, [], "search.yaml: params: unknown key 'hiden'; did you mean 'hidden'?"),
+    "bound out of range": ({"params": {"lr": {"low": 0.001, "high": 20}}}, [], "search.yaml: params: lr: high: 20 is not allowed; expected a number above 0 and at most 10"),
+    "whole-number key, float bound": ({"params": {"hidden": {"low": 8, "high": 64.5}}}, [], "search.yaml: params: hidden: high: 64.5 is not a whole number; expected a whole number from 1 to 65536"),
+    "a range on a word": ({"params": {"loss": {"low": 0, "high": 1}}}, [], "search.yaml: params: loss: loss takes one of mae, cross_entropy, not a range; give a list of choices"),
+    "objective no metrics file holds": ({"objective": "val_acc"}, [], "search.yaml: objective: 'val_acc' is held by no metrics file; expected one of metrics/validation.json's: val_accuracy, val_mae, val_cross_entropy"),
+    "objective on the test set": ({"objective": "test_accuracy"}, [], "search.yaml: objective: 'test_accuracy' is a test figure, which must not choose among trials; expected one of"),
+    "grid with a range": ({"sampler": "grid", "params": {"lr": {"low": 0.001, "high": 0.01}}}, [], "search.yaml: params: lr: {'low': 0.001, 'high': 0.01}; expected a list of choices (a grid takes lists only)"),
+    "storage not a URL": ({}, ["--storage", "not a url"], "storage 'not a url' is not a database URL; expected e.g. postgresql+psycopg://user@host:5432/db or sqlite:///path/to/file"),
+    "storage unreachable": ({}, ["--storage", "postgresql+psycopg://me:s3cret@127.0.0.1:9/search"], "cannot reach the storage postgresql+psycopg://me:***@127.0.0.1:9/search: "),
+    "storage of no known kind": ({}, ["--storage", "nosuchdb://host/x"], "storage nosuchdb://host/x: no driver for it"),
+    "workers out of range": ({}, ["--workers", "0"], "--workers 0: expected a whole number from 1 to 64"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_input_ends_in_one_line_and_writes_nothing(bad_input_repo: Path, case: str) -> None:
+    changes, arguments, message = BAD[case]
+    write_space(bad_input_repo, **changes)
+    before = snapshot(bad_input_repo)
+    process = search(bad_input_repo, *arguments)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 2
+    assert out == "" and len(err.splitlines()) == 1, err
+    assert err.startswith(f"error: {message}"), err
+    assert "s3cret" not in err
+    assert snapshot(bad_input_repo) == before
+
+
+def test_a_worker_on_another_commit_refuses_in_one_line(bad_input_repo: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/study.sqlite3"
+    optuna.create_study(study_name="quick", storage=url).set_user_attr("baseline", "0" * 40)
+    process = search(bad_input_repo, env={"MLP_SEARCH_STORAGE": url})
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 2
+    assert err == (
+        "error: study 'quick' runs on commit 0000000, this clone is at "
+        f"{run(bad_input_repo, 'git', 'rev-parse', 'HEAD')[:7]}; check out that commit "
+        "(git checkout 0000000) or name a new study in search.yaml\n"
+    )
+
+
+def test_passwords_are_hidden_wherever_a_url_is_shown() -> None:
+    assert hide_password("postgresql+psycopg://ann:pa:ss@db.example:5432/s") == (
+        "postgresql+psycopg://ann:***@db.example:5432/s"
+    )
+    assert hide_password("sqlite:///a/b.sqlite3") == "sqlite:///a/b.sqlite3"
+
+
+def test_ctrl_c_marks_the_trial_failed_queues_it_again_and_leaves_the_workspace_clean(
+    one_epoch_repo: Path, tmp_path: Path
+) -> None:
+    clone = tmp_path / "clone"
+    run(tmp_path, "git", "clone", "-q", str(one_epoch_repo), str(clone))
+    write_space(clone, study="interrupted", trials=2)
+    run(clone, "git", "commit", "-qam", "a study of its own")
+    url = f"sqlite:///{tmp_path}/study.sqlite3"
+    process = search(clone, "--storage", url)
+    deadline = time.monotonic() + 120
+    while not list((clone / ".dvc/tmp/search/logs").glob("*.log")):  # a trial's experiment has begun
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.2)
+    time.sleep(2)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert (
+        err
+        == "mlp-search: stopped: trial 0 marked failed and queued to run again; the workspace is as it was\n"
+    )
+    states = [trial.state for trial in study_trials(url, "interrupted")]
+    assert states == [optuna.trial.TrialState.FAIL, optuna.trial.TrialState.WAITING]
+    assert run(clone, "git", "status", "--porcelain") == ""
+    assert (
+        run(clone / ".dvc/tmp/search/worker-1", "git", "status", "--porcelain", "--untracked-files=no") == ""
+    )
+
+
+@pytest.mark.skipif(binary("initdb") is None, reason="PostgreSQL is not installed (.ci/run installs it)")
+def test_two_machines_share_a_study_in_postgresql_and_survive_one_being_killed(
+    one_epoch_repo: Path, tmp_path: Path
+) -> None:
+    # The team's git repository with the study's search.yaml, a DVC remote every machine
+    # reaches, and a clone on each machine.
+    bare, store = tmp_path / "team.git", tmp_path / "dvc-store"
+    run(tmp_path, "git", "clone", "-q", "--bare", str(one_epoch_repo), str(bare))
+    clones = {machine: tmp_path / machine for machine in ("a", "b", "c")}
+    run(tmp_path, "git", "clone", "-q", str(bare), str(clones["a"]))
+    write_space(clones["a"], study="shared", trials=6)
+    run(clones["a"], "git", "commit", "-qam", "the shared study")
+    run(clones["a"], "git", "push", "-q", "origin", "HEAD")
+    for machine in ("b", "c"):
+        run(tmp_path, "git", "clone", "-q", str(bare), str(clones[machine]))
+    for clone in clones.values():
+        run(clone, "dvc", "remote", "add", "--local", "-d", "store", str(store))
+
+    with postgres_server() as url:
+        env = {"MLP_SEARCH_STORAGE": url}
+        a = search(clones["a"], "--heartbeat", "1", env=env)
+        b = search(clones["b"], "--heartbeat", "1", env=env)
+        logs = clones["a"] / ".dvc/tmp/search/logs"
+        deadline = time.monotonic() + 300
+        while not any("Running stage 'train'" in log.read_text() for log in logs.glob("*.log")):
+            assert time.monotonic() < deadline and a.poll() is None, a.stderr.read() if a.poll() else ""
+            time.sleep(0.1)
+        kill_everything_in(clones["a"])  # machine a dies mid-trial, its experiment with it
+        a.wait()
+        _, err = finished(b)
+        trials = study_trials(url, "shared")
+
+    complete = [trial for trial in trials if trial.state == optuna.trial.TrialState.COMPLETE]
+    assert len(complete) == 6, [trial.state for trial in trials]
+    # The killed trial was failed by its missing heartbeat and its configuration run again.
+    [killed] = [trial for trial in trials if trial.state == optuna.trial.TrialState.FAIL]
+    [rerun] = [trial for trial in complete if trial.system_attrs.get("failed_trial") == killed.number]
+    assert rerun.params == killed.params
+
+    # A third machine pulls every trial as a DVC experiment with the study's figure.
+    c = clones["c"]
+    run(c, "dvc", "exp", "pull", "origin", *(trial.user_attrs["experiment"] for trial in complete))
+    shown = experiments(c)
+    for trial in complete:
+        data = shown[trial.user_attrs["experiment"]]["metrics"]["metrics/validation.json"]["data"]
+        assert data["val_accuracy"] == trial.value
+    best = max(complete, key=lambda trial: trial.value)
+    run(c, "dvc", "exp", "apply", best.user_attrs["experiment"])
+    run(c, "dvc", "pull")
+    lock = yaml.safe_load(run(c, "git", "show", f"{exp_ref(c, best.user_attrs['experiment'])}:dvc.lock"))
+    [model] = [out for out in lock["stages"]["train"]["outs"] if out["path"] == "models/model.npz"]
+    assert md5(c / "models" / "model.npz") == model["md5"]
+    assert set(read_npz(c / "models" / "model.npz")) >= {"W1", "b1", "W2", "b2"}
+    assert "Traceback" not in err
+
+
+def kill_everything_in(folder: Path) -> None:
+    """SIGKILL every process working in `folder`: mlp-search and the DVC and Python it started."""
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if entry.name.isdigit() and Path(os.readlink(entry / "cwd")).is_relative_to(folder):
+                os.kill(int(entry.name), signal.SIGKILL)
+
+
+def md5(path: Path) -> str:
+    return hashlib.md5(path.read_bytes()).hexdigest()
