@@ -174,6 +174,11 @@ def race(hidden: int, epochs: int, runs: int, data: dict, batches: list[np.ndarr
             f"{name}_to_products": [t / p for t, p in zip(times[name], times["products"], strict=True)]
             for name in names
         },
+        **{
+            f"{name}_to_ours": [t / o for t, o in zip(times[name], times["ours"], strict=True)]
+            for name in names
+            if "ours" in times
+        },
     }
     X_test, y_test = data["test"]
     return {
@@ -249,12 +254,12 @@ def main() -> None:
 
     one_thread()
     data = read_data(layout.PREPARED_DIR)
+    networks = contenders()  # first: scikit-learn's SciPy brings a BLAS of its own
     blas = ", ".join(
         f"{lib['internal_api']} {lib['version']} ({lib.get('architecture', '?')})"
         for lib in threadpool_info()
         if lib["user_api"] == "blas"
     )
-    networks = contenders()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores; Python {platform.python_version()}, "
         f"{versions()}; BLAS: {blas}; 1 thread (pinned to one CPU)\n"
@@ -289,6 +294,11 @@ def main() -> None:
         if f"{name}_s" in r:
             (low, high), (low_p, high_p) = r[f"{name}_speed_up_range"], r[f"{name}_to_products_range"]
             print(f"  {ROWS[name]}: {low:.2f}-{high:.2f}x and {low_p:.2f}-{high_p:.2f}")
+    print("\nthe epoch of each peer over this project's common-setting epoch, median (range) over the runs:")
+    for name in ("jax_epoch", "jax_step", "torch", "sklearn"):
+        if f"{name}_s" in r:
+            low, high = r[f"{name}_to_ours_range"]
+            print(f"  {ROWS[name]}: {r[name + '_to_ours']:.2f} ({low:.2f}-{high:.2f})")
     print(
         f"the floor's training alone, without the validation pass (scikit-learn's fit has none): "
         f"{r['floor_training_s']:.3f} s/epoch, {r['floor_training_speed_up']:.2f}x scikit-learn"

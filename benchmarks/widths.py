@@ -1,43 +1,56 @@
 """Test accuracy and the worst-recognised digit, for each hidden width and seed.
 
-    python -m benchmarks.widths [--widths 8 16 32 64 128 256] [--seeds 0 1 2] [--jobs 2]
+    python -m benchmarks.widths [--widths 8 16 32 64 128 256] [--seeds 0 1 2] [--workers 2]
                                 [--set KEY=VALUE ...]
 
-Queues one DVC experiment per (hidden, seed), every other param as params.yaml has
-it or as --set changes it (`--set mae_floor=0` is plain MAE), runs the queue with
---jobs workers, and prints a markdown table from `dvc exp show --json`. The
-experiments start from the last commit and stay in the repository's experiment list
-afterwards, as any `dvc exp run` does.
+A grid search through mlp-search, the project's one mechanism for sweeps: one DVC
+experiment per (hidden, seed), every other param as params.yaml has it or as --set
+changes it (`--set mae_floor=0` is plain MAE), run by --workers workers, then a markdown
+table of every run's test figures. The table reports every cell, so it reads the test
+set of each; a search that chooses among them goes by validation (search.yaml). The
+study is named after what it runs, so running the same grid again only prints it, and
+its experiments stay in the repository's experiment list, as any `dvc exp run`'s do.
 """
 
 import argparse
+import hashlib
 import json
-import re
 import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
+
+import yaml
 
 
-def dvc(*args: str) -> str:
-    return subprocess.run(["dvc", *args], check=True, capture_output=True, text=True).stdout
+def grid_space(widths: list[int], seeds: list[int], changes: list[str]) -> dict:
+    """search.yaml's form of the grid: every width with every seed, and --set as one-choice lists."""
+    params: dict[str, list] = {"hidden": widths, "seed": seeds}
+    for change in changes:
+        key, _, value = change.partition("=")
+        params[key] = [yaml.safe_load(value)]
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:6]
+    return {"study": f"widths-{digest}", "objective": "val_accuracy", "sampler": "grid", "params": params}
 
 
-def run_sweep(widths: list[int], seeds: list[int], jobs: int, changes: list[str]) -> list[str]:
-    """The names of the experiments queued, once the queue has run them all."""
-    sweep = [f"hidden={','.join(map(str, widths))}", f"seed={','.join(map(str, seeds))}", *changes]
-    queued = dvc("exp", "run", "--queue", *(argument for change in sweep for argument in ("-S", change)))
-    names = re.findall(r"Queued experiment '([^']+)'", queued)
-    dvc("queue", "start", "-j", str(jobs))
-    while re.search(r"\b(Queued|Running)\b", dvc("queue", "status")):
-        time.sleep(5)
-    return names
+def run_grid(space: dict, workers: int) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "widths.yaml"
+        path.write_text(yaml.safe_dump(space, sort_keys=False))
+        command = [sys.executable, "-m", "commands.search", "--space", str(path), "--workers", str(workers)]
+        result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(result.stderr.strip())
 
 
-def results(names: list[str]) -> dict[tuple[int, int], dict]:
-    """(hidden, seed) -> the test metrics of each named experiment."""
+def results(study: str) -> dict[tuple[int, int], dict]:
+    """(hidden, seed) -> the test metrics of each experiment of the study."""
+    shown = subprocess.run(["dvc", "exp", "show", "--json"], check=True, capture_output=True, text=True)
     found = {}
-    for commit in json.loads(dvc("exp", "show", "--json")):
+    for commit in json.loads(shown.stdout):
         for experiment in commit.get("experiments") or []:
-            if experiment.get("name") not in names:
+            if not (experiment.get("name") or "").startswith(f"{study}-"):
                 continue
             data = experiment["revs"][0]["data"]
             params = data["params"]["params.yaml"]["data"]
@@ -49,15 +62,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--widths", type=int, nargs="+", default=[8, 16, 32, 64, 128, 256])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--jobs", type=int, default=2, help="queue workers (at most the cores)")
+    parser.add_argument("--workers", type=int, default=2, help="trials side by side (at most the cores)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="another param")
     args = parser.parse_args()
 
     start = time.monotonic()
-    table = results(run_sweep(args.widths, args.seeds, args.jobs, args.set))
+    space = grid_space(args.widths, args.seeds, args.set)
+    run_grid(space, args.workers)
+    table = results(space["study"])
     minutes = (time.monotonic() - start) / 60
     settings = f" with {', '.join(args.set)}" if args.set else ""
-    print(f"{len(table)} experiments{settings} in {minutes:.1f} min with {args.jobs} workers")
+    print(f"{len(table)} experiments{settings} in {minutes:.1f} min with {args.workers} workers")
     print("test accuracy, and in brackets the lowest accuracy of any one digit:\n")
     print("| hidden | " + " | ".join(f"seed {seed}" for seed in args.seeds) + " |")
     print("|---|" + "---|" * len(args.seeds))
