@@ -219,9 +219,37 @@ def test_random_shift_moves_the_batch_by_one_offset_within_bounds() -> None:
         assert len(position) == 1  # the three images moved together
         positions.add(divmod(position.pop(), 4))
     assert positions == {(r, c) for r in (0, 1, 2) for c in (0, 1, 2)}
-    # A shift of up to 2 pushes the pixel out of a 4x4 frame sometimes; it is replaced by zeros.
-    edge = mlp.random_shift(np.eye(1, 16, 0, dtype=np.float32), np.random.default_rng(1), max_shift=2, side=4)
-    assert edge.sum() in (0.0, 1.0)
+
+
+class FixedOffset:
+    """A stand-in generator whose integers() is the offset (dy, dx) asked for."""
+
+    def __init__(self, dy: int, dx: int) -> None:
+        self.offset = np.array([dy, dx])
+
+    def integers(self, low: int, high: int, size: int) -> np.ndarray:
+        assert low <= self.offset.min() and self.offset.max() < high and size == 2
+        return self.offset
+
+
+@pytest.mark.parametrize(("dy", "dx"), [(0, 1), (0, -1), (1, 0), (-1, 0), (2, -2), (-2, 1)])
+def test_random_shift_fills_what_comes_in_from_outside_with_zeros(dy: int, dx: int) -> None:
+    """Each shift against an independent reference: np.roll, with the wrapped-round
+    rows and columns zeroed. A shift that wraps pixels round (np.roll itself) fails."""
+    image = np.arange(1, 26, dtype=np.float32).reshape(5, 5)  # no zero anywhere
+    shifted = mlp.random_shift(image.reshape(1, 25), FixedOffset(dy, dx), max_shift=2, side=5)
+    expected = np.roll(image, (dy, dx), axis=(0, 1))
+    if dy > 0:
+        expected[:dy] = 0
+    if dy < 0:
+        expected[dy:] = 0
+    if dx > 0:
+        expected[:, :dx] = 0
+    if dx < 0:
+        expected[:, dx:] = 0
+    np.testing.assert_array_equal(shifted.reshape(5, 5), expected)
+    # What left the frame is gone: exactly the pixels of |dy| rows and |dx| columns.
+    assert np.count_nonzero(shifted) == (5 - abs(dy)) * (5 - abs(dx))
 
 
 @pytest.mark.parametrize(("mae_floor", "learns_it"), [(0.0, False), (0.1, True)])
