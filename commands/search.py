@@ -201,8 +201,8 @@ class Worker:
         """A clone of this repository at the baseline, sharing its DVC cache."""
         if (self.workspace / ".git").exists():
             git("fetch", "-q", "origin", cwd=self.workspace)
-            git("checkout", "-q", "--detach", self.baseline, cwd=self.workspace)
-            git("reset", "-q", "--hard", cwd=self.workspace)
+            # --force: the last trial's results are still applied here, and may stay behind.
+            git("checkout", "-q", "--force", "--detach", self.baseline, cwd=self.workspace)
         else:
             self.workspace.parent.mkdir(parents=True, exist_ok=True)
             git("clone", "-q", str(self.root), str(self.workspace), cwd=self.root)

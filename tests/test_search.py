@@ -110,6 +110,21 @@ def test_a_finished_study_runs_no_more_trials_and_reports_again(one_epoch_repo: 
     assert len(experiments(one_epoch_repo)) == before
 
 
+def test_a_new_commit_starts_a_new_study_in_the_same_workspaces(one_epoch_repo: Path, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    run(tmp_path, "git", "clone", "-q", str(one_epoch_repo), str(clone))
+    write_space(clone, study="before", trials=1)
+    run(clone, "git", "commit", "-qam", "a first study")
+    finished(search(clone))
+    write_space(clone, study="after", trials=1)
+    # The new commit changes files that the first study's last trial left changed in its workspace.
+    params = clone / "params.yaml"
+    params.write_text(params.read_text().replace("weight_decay: 0.05", "weight_decay: 0.04"))
+    run(clone, "git", "commit", "-qam", "a second study, on a new commit")
+    out, _ = finished(search(clone))
+    assert "after-0" in out and "1 completed, 0 failed" in out
+
+
 @pytest.fixture
 def bad_input_repo(one_epoch_repo: Path, tmp_path: Path) -> Path:
     """A clone of the one-epoch repository with no study yet."""
