@@ -8,7 +8,8 @@ experiment per (hidden, seed), every other param as params.yaml has it or as --s
 changes it (`--set mae_floor=0` is plain MAE), run by --workers workers, then a markdown
 table of every run's test figures. The table reports every cell, so it reads the test
 set of each; a search that chooses among them goes by validation (search.yaml). The
-study is named after what it runs, so running the same grid again only prints it, and
+study is named after what it runs (the commit and the grid), so running the same grid
+on the same commit again only prints it, and
 its experiments stay in the repository's experiment list, as any `dvc exp run`'s do.
 """
 
@@ -30,8 +31,12 @@ def grid_space(widths: list[int], seeds: list[int], changes: list[str]) -> dict:
     for change in changes:
         key, _, value = change.partition("=")
         params[key] = [yaml.safe_load(value)]
-    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:6]
-    return {"study": f"widths-{digest}", "objective": "val_accuracy", "sampler": "grid", "params": params}
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short=7", "HEAD"], check=True, capture_output=True, text=True
+    )
+    grid = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:6]
+    study = f"widths-{commit.stdout.strip()}-{grid}"
+    return {"study": study, "objective": "val_accuracy", "sampler": "grid", "params": params}
 
 
 def run_grid(space: dict, workers: int) -> None:
