@@ -117,3 +117,21 @@ def test_the_kernels_race_times_a_pinned_and_a_native_worker_in_turn(
     assert 0.5 < result["ratio"] < 2
     if PINNABLE:
         assert result["kernels"]["pinned"] == "Haswell X86_V3"
+
+
+def test_xla_computes_the_same_products_as_the_bare_products_row() -> None:
+    pytest.importorskip("jax", reason='JAX is the bench extra: pip install -c constraints.txt -e ".[bench]"')
+    from benchmarks.xla_products import xla_products
+
+    rng = np.random.default_rng(0)
+    batches = rng.random((3, 8, 784), dtype=np.float32)
+    X_val = rng.random((5, 784), dtype=np.float32)
+    W1, W2 = (
+        rng.normal(0, 0.05, (784, 30)).astype(np.float32),
+        rng.normal(0, 0.3, (30, 10)).astype(np.float32),
+    )
+    expected = (
+        sum((xb.T @ ((xb @ W1) @ W2 @ W2.T)).sum() + ((xb @ W1).T @ ((xb @ W1) @ W2)).sum() for xb in batches)
+        + ((X_val @ W1) @ W2).sum()
+    )
+    assert float(xla_products(W1, W2, batches, X_val)) == pytest.approx(expected, rel=1e-4)
