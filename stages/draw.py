@@ -144,6 +144,9 @@ def unit_pictures(model: MLP) -> list[str]:
 
 class DrawServer(ThreadingHTTPServer):
     daemon_threads = True
+    # The kernel's queue of connections not yet accepted (socketserver's default is 5): a
+    # burst past it has its connections retried a second or more later.
+    request_queue_size = 2 * MAX_CONNECTIONS
 
     def __init__(self, address: tuple[str, int], model: MLP) -> None:
         super().__init__(address, DrawHandler)
