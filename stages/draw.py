@@ -26,12 +26,14 @@ import base64
 import binascii
 import io
 import json
+import queue
 import socket
 import sys
 import threading
 import time
 import webbrowser
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -156,17 +158,31 @@ class DrawServer(ThreadingHTTPServer):
             {"activation": model.activation.name, "pictures": unit_pictures(model)}
         ).encode()
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self.refusals: queue.Queue[socket.socket] = queue.Queue(maxsize=MAX_CONNECTIONS)
+        threading.Thread(target=self.refuse_forever, daemon=True).start()
 
     def process_request(self, request: socket.socket, client_address: tuple) -> None:
         if not self.slots.acquire(blocking=False):
             try:
-                request.settimeout(1)
-                request.sendall(BUSY)
-            except OSError:
-                pass  # the client that got no slot has left too
-            self.shutdown_request(request)
+                self.refusals.put_nowait(request)
+            except queue.Full:  # a flood: those past twice the bound get no answer at all
+                self.shutdown_request(request)
             return
         super().process_request(request, client_address)
+
+    def refuse_forever(self) -> None:
+        """Answer 503 to the connections past the bound, one at a time on this one thread.
+        Each is read until its client closes (1 s at most): a socket closed with its
+        request unread would be reset, and the client would see the reset, not the 503."""
+        while True:
+            request = self.refusals.get()
+            with suppress(OSError):
+                request.settimeout(1)
+                request.sendall(BUSY)
+                request.shutdown(socket.SHUT_WR)
+                while request.recv(65536):
+                    pass
+            request.close()
 
     def process_request_thread(self, request: socket.socket, client_address: tuple) -> None:
         try:
