@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -256,73 +257,77 @@ def eventually(condition: Callable[[], bool], seconds: float) -> bool:
     return True
 
 
-def test_clients_that_stall_or_leave_mid_body_cost_nothing_visible(model_path: Path) -> None:
+@contextmanager
+def own_server(model_path: Path) -> Iterator[tuple[subprocess.Popen, str, tuple[str, int]]]:
+    """A fresh mlp-draw for one test, which must stop cleanly having printed nothing else."""
     server = start("--port", "0", "--model", str(model_path))
     url = address_of(server)
     host, port = re.match(r"http://([^:/]+):(\d+)/", url).groups()
-    assert post(url, drawing((DIGITS / "one.png").read_bytes()))[0] == 200  # whatever starts lazily has
-    time.sleep(0.5)
-    resting = threads_of(server)
-    header = b"POST /api/read HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
-    stalled = []
     try:
-        for index in range(100):
-            connection = socket.create_connection((host, int(port)), timeout=30)
-            if index % 4 == 0:  # headers, one byte of the body, gone
-                connection.sendall(header + b"{")
-                connection.close()
-            elif index % 4 == 1:  # half the headers, gone
-                connection.sendall(header[:20])
-                connection.close()
-            elif index % 4 == 2:  # headers and one byte, then nothing more
-                connection.sendall(header + b"{")
-                stalled.append(connection)
-            else:  # connected, then silent
-                stalled.append(connection)
-        # The stalled ones hold threads until the deadline; the rest were let go at once.
-        assert eventually(lambda: threads_of(server) >= resting + len(stalled), seconds=5)
-        time.sleep(REQUEST_DEADLINE)
-        assert eventually(lambda: threads_of(server) == resting, seconds=5)
-        for connection in stalled:  # the server has closed its side
-            assert connection.recv(1) == b""
-        status, answer = post(url, drawing((DIGITS / "seven.png").read_bytes()))
-        assert status == 200 and answer["digit"] == 7
+        yield server, url, (host, int(port))
     finally:
-        for connection in stalled:
-            connection.close()
         server.send_signal(signal.SIGINT)
         out, err = server.communicate(timeout=30)
     assert err == "" and out == "mlp-draw: stopped\n"
+
+
+def test_clients_that_stall_or_leave_mid_body_cost_nothing_visible(model_path: Path) -> None:
+    header = b"POST /api/read HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
+    stalled = []
+    with own_server(model_path) as (server, url, address):
+        assert post(url, drawing((DIGITS / "one.png").read_bytes()))[0] == 200  # whatever starts lazily has
+        time.sleep(0.5)
+        resting = threads_of(server)
+        try:
+            for index in range(100):
+                connection = socket.create_connection(address, timeout=30)
+                if index % 4 == 0:  # headers, one byte of the body, gone
+                    connection.sendall(header + b"{")
+                    connection.close()
+                elif index % 4 == 1:  # half the headers, gone
+                    connection.sendall(header[:20])
+                    connection.close()
+                elif index % 4 == 2:  # headers and one byte, then nothing more
+                    connection.sendall(header + b"{")
+                    stalled.append(connection)
+                else:  # connected, then silent
+                    stalled.append(connection)
+            # The stalled ones hold threads until the deadline; the rest were let go at once.
+            assert eventually(lambda: threads_of(server) >= resting + len(stalled), seconds=5)
+            time.sleep(REQUEST_DEADLINE)
+            assert eventually(lambda: threads_of(server) == resting, seconds=5)
+            for connection in stalled:  # the server has closed its side
+                assert connection.recv(1) == b""
+            status, answer = post(url, drawing((DIGITS / "seven.png").read_bytes()))
+            assert status == 200 and answer["digit"] == 7
+        finally:
+            for connection in stalled:
+                connection.close()
 
 
 def test_past_its_bound_of_connections_the_server_answers_busy(model_path: Path) -> None:
-    server = start("--port", "0", "--model", str(model_path))
-    url = address_of(server)
-    host, port = re.match(r"http://([^:/]+):(\d+)/", url).groups()
-    held = [socket.create_connection((host, int(port)), timeout=30) for _ in range(MAX_CONNECTIONS)]
-    try:
-        # Once the server has taken up all the held connections, the next one is turned away.
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=30).close()
-            except urllib.error.HTTPError as refused:
-                assert refused.code == 503
-                assert json.loads(refused.read()) == {"error": "the server is busy; try again"}
-                break
-            assert time.monotonic() < deadline, "the server never ran out of slots"
-            time.sleep(0.05)
-        held.pop().close()  # a slot is freed as soon as its client leaves
-        deadline = time.monotonic() + 10
-        while post(url, drawing((DIGITS / "one.png").read_bytes()))[0] == 503:
-            assert time.monotonic() < deadline, "the freed slot was never reused"
-            time.sleep(0.05)
-    finally:
-        for connection in held:
-            connection.close()
-        server.send_signal(signal.SIGINT)
-        out, err = server.communicate(timeout=30)
-    assert err == "" and out == "mlp-draw: stopped\n"
+    with own_server(model_path) as (_, url, address):
+        held = [socket.create_connection(address, timeout=30) for _ in range(MAX_CONNECTIONS)]
+        try:
+            # Once the server has taken up all the held connections, the next one is turned away.
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    urllib.request.urlopen(url, timeout=30).close()
+                except urllib.error.HTTPError as refused:
+                    assert refused.code == 503
+                    assert json.loads(refused.read()) == {"error": "the server is busy; try again"}
+                    break
+                assert time.monotonic() < deadline, "the server never ran out of slots"
+                time.sleep(0.05)
+            held.pop().close()  # a slot is freed as soon as its client leaves
+            deadline = time.monotonic() + 10
+            while post(url, drawing((DIGITS / "one.png").read_bytes()))[0] == 503:
+                assert time.monotonic() < deadline, "the freed slot was never reused"
+                time.sleep(0.05)
+        finally:
+            for connection in held:
+                connection.close()
 
 
 def test_a_fault_of_the_server_is_one_line_and_a_500(
