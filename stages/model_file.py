@@ -40,8 +40,12 @@ def load_model(path: Path) -> MLP:
     if missing:
         raise StageError(f"{path}: no array {missing[0]!r}; expected {', '.join(FIELDS)}")
     activation = arrays["activation"]
-    if activation.dtype.kind != "U" or activation.ndim != 0 or str(activation) not in ACTIVATIONS:
-        raise StageError(f"{path}: activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}")
+    expected = f"expected one of {', '.join(ACTIVATIONS)}"
+    if activation.dtype.kind != "U" or activation.ndim != 0:
+        what = f"a {activation.dtype} array of shape {activation.shape}"
+        raise StageError(f"{path}: activation is {what}, not a name; {expected}")
+    if str(activation) not in ACTIVATIONS:
+        raise StageError(f"{path}: activation {str(activation)!r}; {expected}")
     for name, kinds in (("hidden", "iu"), ("leaky_slope", "f")):
         if arrays[name].ndim != 0 or arrays[name].dtype.kind not in kinds:
             raise StageError(
