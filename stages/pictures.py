@@ -11,7 +11,9 @@ from stages.datasets import SIDE
 def _grid(tiles: list[Image.Image], columns: int, gap: int = 2, background: int = 128) -> Image.Image:
     width, height = tiles[0].size
     rows = math.ceil(len(tiles) / columns)
-    sheet = Image.new(tiles[0].mode, (columns * (width + gap) + gap, rows * (height + gap) + gap), background)
+    size = (columns * (width + gap) + gap, rows * (height + gap) + gap)
+    # A grey level: for colour tiles, the same level in each channel (a bare 200 would be dark red).
+    sheet = Image.new(tiles[0].mode, size, background if tiles[0].mode == "L" else (background,) * 3)
     for index, tile in enumerate(tiles):
         row, column = divmod(index, columns)
         sheet.paste(tile, (gap + column * (width + gap), gap + row * (height + gap)))

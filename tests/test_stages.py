@@ -12,16 +12,20 @@ import numpy as np
 import pytest
 from conftest import REPO, expected_hashes, synthetic_mnist, write_params, write_raw
 from PIL import Image
+from threadpoolctl import threadpool_info
 
+from mlp import MLP
 from stages import fetch, layout
 from stages.cli import StageError
+from stages.datasets import read_split
 from stages.evaluate import Outputs, evaluate
 from stages.model_file import load_model
 from stages.params import load_params
+from stages.pictures import misclassified_image
 from stages.prepare import prepare
 from stages.sources import pypi
 from stages.train import Outputs as TrainOutputs
-from stages.train import train
+from stages.train import fit, train
 
 
 def make_wheel(path: Path, arrays: dict[str, np.ndarray]) -> Path:
@@ -178,6 +182,26 @@ def test_train_writes_model_and_history_reproducibly(tmp_path: Path, prepared: P
     assert validation["val_cross_entropy"] == pytest.approx(float(rows[-1]["val_loss"]), abs=1e-5)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_train_and_evaluate_compute_with_the_blas_threads_of_params(
+    tmp_path: Path, prepared: Path, monkeypatch: pytest.MonkeyPatch, threads: int
+) -> None:
+    seen: list[int] = []
+
+    def blas_threads() -> None:
+        seen.append(max(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"))
+
+    params = small_params(tmp_path, threads=threads, epochs=1)
+    X, labels = read_split(prepared, "train", np.float32)
+    fit(params, X, labels, *read_split(prepared, "val", np.float32), on_epoch=lambda record: blas_threads())
+    train(params, prepared, outputs_in(tmp_path))
+    real_logits = MLP.logits
+    monkeypatch.setattr(MLP, "logits", lambda model, X: (blas_threads(), real_logits(model, X))[1])
+    names = ("test.json", "per_digit.csv", "confusion.csv", "wrong.png", "weights.png")
+    evaluate(tmp_path / "m.npz", prepared, Outputs(*(tmp_path / name for name in names)), threads=threads)
+    assert seen == [threads, threads]  # one epoch of training, then the test set's logits
+
+
 def test_train_refuses_a_batch_larger_than_the_data(tmp_path: Path, prepared: Path) -> None:
     with pytest.raises(StageError, match="batch_size: 5000 is larger than the 250 training images"):
         train(small_params(tmp_path, batch_size=5000), prepared, outputs_in(tmp_path))
@@ -218,8 +242,30 @@ def test_evaluate_writes_metrics(tmp_path: Path, prepared: Path) -> None:
     )
     with Image.open(outputs.weights) as picture:
         assert picture.format == "PNG" and picture.size == (10 * (84 + 2) + 2, 2 * (84 + 2) + 2)  # 16 units
+        sheet = np.asarray(picture)
+    # Each tile is its unit's weights: the first unit's, scaled to its own largest magnitude.
+    first = np.round(127.5 + 127.5 * model.W1[:, 0] / np.abs(model.W1[:, 0]).max()).reshape(28, 28)
+    np.testing.assert_array_equal(sheet[2 : 2 + 84 : 3, 2 : 2 + 84 : 3], first.astype(np.uint8))
     with Image.open(outputs.misclassified) as picture:
         assert picture.format == "PNG"
+
+
+def test_the_misclassified_picture_shows_each_digit_got_wrong_under_its_caption() -> None:
+    rng = np.random.default_rng(0)
+    images = rng.random((30, 784), dtype=np.float32)
+    labels = np.arange(30) % 10
+    predicted = labels.copy()
+    wrong = [3, 7, 11, 12, 13, 14, 15, 16, 17, 18, 29]  # eleven: two rows of ten
+    predicted[wrong] = (labels[wrong] + 1) % 10
+    tiles = np.asarray(misclassified_image(images, labels, predicted).convert("L"))
+    assert tiles.shape == (2 * (14 + 84 + 2) + 2, 10 * (84 + 2) + 2)
+    for place, index in enumerate(wrong):
+        row, column = divmod(place, 10)
+        top, left = 2 + row * (14 + 84 + 2), 2 + column * (84 + 2)
+        digit = np.round(images[index] * 255).astype(np.uint8).reshape(28, 28)
+        np.testing.assert_array_equal(tiles[top + 14 : top + 14 + 84 : 3, left : left + 84 : 3], digit)
+        assert tiles[top : top + 14, left : left + 84].min() < 200  # a caption is written above it
+    assert tiles[2 + 100 :, 2 + 86 :].min() == 200  # and nothing after the eleventh
 
 
 # the stages as commands ----------------------------------------------------------------------
