@@ -58,7 +58,7 @@ def test_softmax_is_stable_for_huge_logits() -> None:
         ("leaky_relu", [-2.0, 3.0], [-0.02, 3.0]),
         ("relu", [-2.0, 3.0], [0.0, 3.0]),
         ("sigmoid", [0.0, 800.0, -800.0], [0.5, 1.0, 0.0]),
-        ("tanh", [0.0], [0.0]),
+        ("tanh", [0.0, 1.0, -2.0, 30.0], [0.0, 0.7615941559557649, -0.9640275800758169, 1.0]),
     ],
 )
 def test_activation_values(name: str, z: list[float], expected: list[float]) -> None:

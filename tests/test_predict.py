@@ -62,6 +62,7 @@ def test_inverted_and_off_centre_digits(trained_repo: Path, digits, tmp_path: Pa
 
 
 TOO_LARGE = "is too large; expected at most 25000000 pixels"
+OVER_20_MB = "is too large; expected an image of at most 20971520 bytes"
 
 
 @pytest.mark.parametrize(
@@ -71,10 +72,15 @@ TOO_LARGE = "is too large; expected at most 25000000 pixels"
         (lambda path: path.write_bytes(b""), "empty file; expected a PNG or JPEG image"),
         (lambda path: Image.new("L", (6000, 5000)).save(path), f"6000x5000 pixels {TOO_LARGE}"),
         (lambda path: Image.new("1", (15000, 15000)).save(path), f"225000000 pixels {TOO_LARGE}"),
+        # 21 MB of zeros: were it decoded, it would be "not a PNG"; its size is refused first.
+        (lambda path: os.truncate(path.write_bytes(b"") or path, 21 * 2**20), f"22020096 bytes {OVER_20_MB}"),
         (lambda path: Image.new("L", (40, 40), 255).save(path), "no digit found (the image is blank)"),
         (lambda path: path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 50), "not a PNG or JPEG image"),
     ],
-    ids=["text file", "empty file", "oversized image", "decompression bomb", "blank image", "damaged PNG"],
+    ids=[
+        "text file", "empty file", "oversized image", "decompression bomb", "over 20 MB", "blank image",
+        "damaged PNG",
+    ],
 )  # fmt: skip
 def test_bad_images_end_in_one_line(trained_repo: Path, tmp_path: Path, make, message: str) -> None:
     path = tmp_path / "bad.png"
