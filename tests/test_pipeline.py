@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import environment, make_copy, run, stages_run
+from conftest import clone_with_outputs, environment, make_copy, run, stages_run
 
 STAGES = ("check", "fetch", "prepare", "train", "evaluate")
 
@@ -48,11 +48,11 @@ def test_metrics_show_prints_the_test_metrics(pipeline: tuple[Path, str]) -> Non
 
 
 def test_exp_run_with_a_new_width_reruns_only_the_check_train_and_evaluate(
-    pipeline: tuple[Path, str],
+    pipeline: tuple[Path, str], tmp_path: Path
 ) -> None:
-    repo, _ = pipeline
-    run(repo, "git", "add", "-A")
-    run(repo, "git", "commit", "-q", "-m", "first run")
+    # In a clone of its own, so that its commit and experiment leave the shared pipeline as it was.
+    repo = clone_with_outputs(pipeline[0], tmp_path / "clone")
+    run(repo, "git", "commit", "-qam", "first run")
     output = run(repo, "dvc", "exp", "run", "-S", "hidden=64")
     assert stages_run(output) == ["check", "train", "evaluate"]
     with np.load(repo / "models" / "model.npz", allow_pickle=False) as model:

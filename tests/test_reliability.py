@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import environment, make_copy, run, run_stage, snapshot, update_params
+from conftest import clone_with_outputs, environment, make_copy, run, run_stage, snapshot, update_params
 from http_server import FaultyServer, serve
 from threadpoolctl import threadpool_limits
 
@@ -102,8 +102,8 @@ def test_two_clean_runs_give_identical_hashes(two_clones: tuple[Path, Path]) -> 
     assert (first / "dvc.lock").read_text() == (second / "dvc.lock").read_text()
 
 
-def test_interrupted_repro_then_checkout_and_rerun(two_clones: tuple[Path, Path]) -> None:
-    repo, _ = two_clones
+def test_interrupted_repro_then_checkout_and_rerun(two_clones: tuple[Path, Path], tmp_path: Path) -> None:
+    repo = clone_with_outputs(two_clones[0], tmp_path / "clone")  # the shared copies stay as they are
     model = repo / "models" / "model.npz"
     locked = lock_outputs(repo)["models/model.npz"]
     update_params(repo / "params.yaml", epochs=500)

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import environment, run, tracked_files
+from conftest import clone_with_outputs, environment, run, tracked_files
 
 WAY_BACK = "git read-tree HEAD && git checkout -- . && dvc checkout"
 OLD_WAY_BACK = "git checkout -- . && dvc checkout"
@@ -28,11 +28,7 @@ OLD_WAY_BACK = "git checkout -- . && dvc checkout"
 @pytest.fixture
 def repo(tmp_path: Path, trained_repo: Path) -> Path:
     """A clone of the trained 2-epoch repository, its outputs from the shared DVC cache."""
-    clone = tmp_path / "clone"
-    run(tmp_path, "git", "clone", "-q", str(trained_repo), str(clone))
-    run(clone, "dvc", "cache", "dir", "--local", run(trained_repo, "dvc", "cache", "dir").strip())
-    run(clone, "dvc", "checkout", "-q")
-    return clone
+    return clone_with_outputs(trained_repo, tmp_path / "clone")
 
 
 def shell(repo: Path, command: str) -> subprocess.CompletedProcess:
