@@ -1,11 +1,16 @@
 """A DVC user's habits, with the real commands: plots, queued sweeps, remotes, the model registry."""
 
+import gzip
 import re
 import subprocess
 from pathlib import Path
 
 import numpy as np
-from conftest import experiments, make_copy, run, run_queue, stages_run
+from conftest import clone_with_outputs, experiments, make_copy, run, run_queue, stages_run, update_params
+from test_reliability import lock_outputs
+from test_sources import idx_bytes
+
+from stages.sources import idx
 
 
 def test_plots_show_draws_every_plot_once_with_its_title(trained_repo: Path) -> None:
@@ -101,3 +106,21 @@ def test_a_sweep_run_on_one_clone_is_pulled_applied_and_restored_on_another(tmp_
     assert (b / model).read_bytes() == (a / model).read_bytes()
     with np.load(b / model, allow_pickle=False) as archive:
         assert archive["W1"].shape == (784, 12)
+
+
+def test_switching_the_source_reruns_nothing_downstream(trained_repo: Path, tmp_path: Path) -> None:
+    """Every source yields canonical MNIST's bytes, so a new source reruns fetch (and the
+    params check) and DVC finds every later stage's inputs unchanged."""
+    repo = clone_with_outputs(trained_repo, tmp_path / "clone")
+    folder = tmp_path / "idx"
+    folder.mkdir()
+    for name, (file, _) in idx.FILES.items():
+        magic = idx.IMAGES_MAGIC if name.endswith("images") else idx.LABELS_MAGIC
+        array = np.load(repo / "data" / "raw" / f"{name}.npy", allow_pickle=False)
+        (folder / file).write_bytes(gzip.compress(idx_bytes(array, magic), mtime=0))
+    before = lock_outputs(repo)
+    update_params(repo / "params.yaml", source="idx", idx_dir=str(folder))
+    output = run(repo, "dvc", "repro")
+    assert stages_run(output) == ["check", "fetch"]
+    assert "fetch: source 'idx'" in output
+    assert lock_outputs(repo) == before
