@@ -11,6 +11,7 @@ class FaultyServer:
     """Serves `files` by path; `faults[path]` lists what to do to successive requests.
 
     Faults: "404", "500", "stall" (hold the response past any client timeout),
+    "stall-body" (send the headers and half the body, then hold the rest),
     "short" (promise the full length, send half, hang up), "flip" (one byte changed).
     Once a path's faults are used up, it is served intact.
     """
@@ -45,8 +46,11 @@ class FaultyServer:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 with suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(body[: len(body) // 2] if fault == "short" else body)
-                if fault == "short":
+                    self.wfile.write(body[: len(body) // 2] if fault in ("short", "stall-body") else body)
+                    if fault == "stall-body":
+                        self.wfile.flush()
+                        time.sleep(server.stall_seconds)
+                if fault in ("short", "stall-body"):
                     self.close_connection = True
 
             def log_message(self, format: str, *args: object) -> None:

@@ -19,11 +19,11 @@ from threadpoolctl import threadpool_limits
 import mlp
 
 
-def start(command: list[str], root: Path) -> subprocess.Popen:
+def start(command: list[str], root: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     """`command` in its own session, like a job started at a terminal."""
     return subprocess.Popen(
-        command, cwd=root, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True,
+        command, cwd=root, env=environment() | (env or {}), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, start_new_session=True,
     )  # fmt: skip
 
 
@@ -60,21 +60,27 @@ def test_interrupted_training_keeps_the_previous_model(workspace: Path, signum: 
     assert run_stage(workspace, "train").returncode == 0
 
 
-def test_interrupted_download_leaves_nothing(workspace: Path) -> None:
-    server = FaultyServer({"mnist/train-images-idx3-ubyte.gz": b"x" * 1000}, stall_seconds=30)
-    server.faults["mnist/train-images-idx3-ubyte.gz"] = ["stall"]
+@pytest.mark.parametrize("fault", ["stall", "stall-body"], ids=["before the headers", "mid-body"])
+def test_interrupted_download_leaves_nothing(workspace: Path, tmp_path: Path, fault: str) -> None:
+    server = FaultyServer({"mnist/train-images-idx3-ubyte.gz": b"x" * 400_000}, stall_seconds=30)
+    server.faults["mnist/train-images-idx3-ubyte.gz"] = [fault]
     with serve(server) as url:
         update_params(workspace / "params.yaml", source="idx", idx_mirrors=[url], download_timeout=60)
         before = snapshot(workspace)
-        process = start([sys.executable, "-m", "stages.fetch"], workspace)
+        # The download goes to a temporary folder, made here to be watched.
+        downloads = tmp_path / "tmp"
+        downloads.mkdir()
+        process = start([sys.executable, "-m", "stages.fetch"], workspace, env={"TMPDIR": str(downloads)})
         deadline = time.monotonic() + 60
-        while not server.requests and time.monotonic() < deadline:
+        # Mid-body, the download's temporary file exists when the signal lands.
+        while not (partial_files(downloads) if fault == "stall-body" else server.requests):
+            assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.05)
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert snapshot(workspace) == before
-    assert partial_files(workspace) == []
+    assert partial_files(workspace) == [] and list(downloads.iterdir()) == []
 
 
 def lock_outputs(repo: Path) -> dict[str, str]:
