@@ -190,7 +190,7 @@ class Worker:
     upstream: bool = False  # this repository has a git remote `origin` to push experiments to
     dvc_remote: str = ""  # and this default DVC remote, for their outputs
     error: str | None = None
-    interrupted: list[int] = field(default_factory=list)
+    requeued: list[int] = field(default_factory=list)  # trials whose configuration was queued again
     done: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
@@ -307,7 +307,7 @@ class Worker:
         """The trial's configuration queued to run again, as a dead worker's is."""
         frozen: FrozenTrial = study.get_trials(deepcopy=False)[trial.number]
         optuna.storages.RetryHeartbeatStaleTrialCallback()(study, frozen)
-        self.interrupted.append(trial.number)
+        self.requeued.append(trial.number)
 
     @contextmanager
     def heartbeat(self, trial: optuna.Trial) -> Iterator[None]:
@@ -490,7 +490,7 @@ def main() -> None:
                 worker.interrupt()
             while not all(worker.done.is_set() for worker in workers):
                 time.sleep(0.2)
-            stopped = sorted(number for worker in workers for number in worker.interrupted)
+            stopped = sorted(number for worker in workers for number in worker.requeued)
             which = (
                 f"trial {', '.join(map(str, stopped))} marked failed and queued to run again"
                 if stopped
