@@ -102,12 +102,18 @@ def exp_ref(repo: Path, name: str) -> str:
     return run(repo, "git", "for-each-ref", "--format=%(refname)", f"refs/exps/**/{name}").split()[0]
 
 
-def test_a_finished_study_runs_no_more_trials_and_reports_again(one_epoch_repo: Path) -> None:
-    before = len(experiments(one_epoch_repo))
-    out, _ = finished(search(one_epoch_repo))
-    assert "trial " not in out.split("study 'quick'")[1].split("\n\n")[0]
-    assert "4 completed, 0 failed" in out
-    assert len(experiments(one_epoch_repo)) == before
+def test_a_finished_study_runs_no_more_trials_and_reports_again(one_epoch_repo: Path, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"  # a study of its own, whatever the other tests have run
+    run(tmp_path, "git", "clone", "-q", str(one_epoch_repo), str(clone))
+    write_space(clone, study="once", trials=1)
+    run(clone, "git", "commit", "-qam", "a one-trial study")
+    first, _ = finished(search(clone))
+    assert "trial 0: " in first
+    before = len(experiments(clone))
+    again, _ = finished(search(clone))
+    assert not re.search(r"^trial \d+:", again, re.M)
+    assert "1 completed, 0 failed" in again
+    assert len(experiments(clone)) == before == 1
 
 
 def test_a_new_commit_starts_a_new_study_in_the_same_workspaces(one_epoch_repo: Path, tmp_path: Path) -> None:
