@@ -62,7 +62,7 @@ def main() -> None:
 
     model = load_model(args.model)
     png = canvas_with_a_seven()
-    X = np.zeros((1, model.W1.shape[0]), dtype=model.W1.dtype)
+    X = np.zeros((1, model.weights[0].shape[0]), dtype=model.weights[0].dtype)
     body = json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()}).encode()
 
     server = subprocess.Popen(
@@ -80,7 +80,7 @@ def main() -> None:
         assert round_trip()["digit"] == 7
         rows = {
             "forward pass (hidden layer and probabilities)": timed(
-                lambda: softmax(model.output(model.hidden(X))), args.repeats
+                lambda: softmax(model.output(model.hidden(X)[-1])), args.repeats
             ),
             "the server's reading (PNG, MNIST's form, forward)": timed(
                 lambda: read_drawing(model, png), args.repeats

@@ -79,8 +79,8 @@ def bare_products(batches: list[np.ndarray], X_val: np.ndarray, hidden: int) -> 
     model = stand_in_model(hidden)
     start = time.perf_counter()
     for xb in batches:
-        step_products(xb, model.W1, model.W2, model.dW1, model.dW2)
-    _ = (X_val @ model.W1) @ model.W2  # the validation pass
+        step_products(xb, *model.weights, *model.weight_gradients)
+    _ = (X_val @ model.weights[0]) @ model.weights[1]  # the validation pass
     return time.perf_counter() - start
 
 
@@ -106,10 +106,10 @@ def floor_epoch(
     for first in range(0, len(X), BATCH):
         rows = order[first : first + BATCH]
         xb = gather(X, rows, buffer)
-        step_products(xb, model.W1, model.W2, model.dW1, model.dW2)
+        step_products(xb, *model.weights, *model.weight_gradients)
         adam.step(stepped, model.gradient, LEARNING_RATE)
     trained = time.perf_counter()
-    _ = (X_val @ model.W1) @ model.W2
+    _ = (X_val @ model.weights[0]) @ model.weights[1]
     return trained - start, time.perf_counter() - trained
 
 

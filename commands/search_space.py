@@ -10,8 +10,9 @@ in full before any trial, with the same rules and did-you-mean as params.yaml.
       augment_shift: [0, 1, 2]                   # a list of choices
 
 A range's kind follows its key in params.yaml (hidden takes whole numbers, lr floats);
-its bounds must be values the key accepts. `grid` takes lists only, and its trials default
-to the number of combinations.
+its bounds must be values the key accepts. A choice may be any value the key accepts, so
+`hidden: [30, [30, 30], [64, 32]]` compares depths. `grid` takes lists only, and its
+trials default to the number of combinations.
 """
 
 import json
@@ -54,7 +55,7 @@ class SearchSpace:
         values = {}
         for key, space in self.params.items():
             if isinstance(space, list):
-                values[key] = trial.suggest_categorical(key, space)
+                values[key] = from_choice(trial.suggest_categorical(key, as_choices(space)))
             elif RULES[key].kind is int:
                 values[key] = trial.suggest_int(key, int(space.low), int(space.high), log=space.log)
             else:
@@ -63,7 +64,8 @@ class SearchSpace:
 
     def make_sampler(self, seed: int | None = None) -> optuna.samplers.BaseSampler:
         if self.sampler == "grid":
-            return optuna.samplers.GridSampler(self.params, seed=seed)
+            grid = {key: as_choices(space) for key, space in self.params.items()}
+            return optuna.samplers.GridSampler(grid, seed=seed)
         return optuna.samplers.TPESampler(seed=seed)
 
     def as_json(self) -> str:
@@ -72,6 +74,15 @@ class SearchSpace:
             key: space if isinstance(space, list) else vars(space) for key, space in self.params.items()
         }
         return json.dumps({"objective": self.objective, "sampler": self.sampler, "params": params})
+
+
+# Optuna's choices are numbers or text, so a list (hidden's widths) travels as its JSON text.
+def as_choices(values: list) -> list:
+    return [json.dumps(value) if isinstance(value, list) else value for value in values]
+
+
+def from_choice(choice: object) -> object:
+    return json.loads(choice) if isinstance(choice, str) and choice.startswith("[") else choice
 
 
 def check_range(key: str, spec: dict, where: str) -> Range:
@@ -85,6 +96,8 @@ def check_range(key: str, spec: dict, where: str) -> Range:
         raise StageError(f"{where}: {key} takes {RULES[key].expected}, not a range; give a list of choices")
     low = check_value(key, spec["low"], f"{where}: low")
     high = check_value(key, spec["high"], f"{where}: high")
+    if isinstance(low, list) or isinstance(high, list):
+        raise StageError(f"{where}: a range's bounds are single numbers; give lists of widths as choices")
     if not low < high:
         raise StageError(f"{where}: low {low!r} is not below high {high!r}; expected low < high")
     log = spec.get("log", False)

@@ -10,7 +10,7 @@ from mlp.losses import LOSSES, make_loss
 from mlp.network import MLP
 from mlp.optimizers import OPTIMIZERS, make_optimizer
 from mlp.schedules import SCHEDULES, learning_rate_at
-from mlp.training import EpochRecord, TrainingDivergedError, evaluate, train
+from mlp.training import EpochRecord, TrainingDivergedError, evaluate, kept_epoch, train
 
 __all__ = [
     "ACTIVATIONS",
@@ -22,6 +22,7 @@ __all__ = [
     "EpochRecord",
     "TrainingDivergedError",
     "evaluate",
+    "kept_epoch",
     "learning_rate_at",
     "make_activation",
     "make_loss",

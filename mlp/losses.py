@@ -91,7 +91,29 @@ class MeanAbsoluteError:
         return float(value), grad
 
 
-LOSSES = ("mae", "cross_entropy")
+class Quadratic:
+    """L = mean over samples of (1/2) ||p - Y||^2, with p = softmax(z) and one-hot Y: the
+    quadratic cost Nielsen's book starts from (there on sigmoid outputs), LeCun et al.'s "MSE".
+
+    With g = p - Y, dL/dp = g / n, and through the softmax Jacobian dp_j/dz_m = p_j (d_jm - p_m):
+        dL/dz = p * (g - sum_j p_j g_j) / n
+    Like MAE's, this gradient fades as p_y nears 0, so it too learns slowly from confident mistakes.
+    """
+
+    name = "quadratic"
+
+    def __call__(self, z: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
+        n = z.shape[0]
+        p = softmax(z)
+        g = p.copy()
+        g[np.arange(n), labels] -= 1
+        value = 0.5 * np.square(g).sum() / n
+        grad = p * (g - (p * g).sum(axis=1, keepdims=True))
+        grad /= n
+        return float(value), grad
+
+
+LOSSES = ("mae", "cross_entropy", "quadratic")
 
 
 def make_loss(name: str, mae_floor: float = 0.0) -> Loss:
@@ -100,4 +122,6 @@ def make_loss(name: str, mae_floor: float = 0.0) -> Loss:
         return MeanAbsoluteError(mae_floor)
     if name == "cross_entropy":
         return CrossEntropy()
+    if name == "quadratic":
+        return Quadratic()
     raise ValueError(f"unknown loss {name!r}; expected one of {', '.join(LOSSES)}")

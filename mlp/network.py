@@ -1,14 +1,26 @@
-"""The network: one hidden layer, a softmax output, backpropagation by hand.
+"""The network: hidden layers, a softmax output, backpropagation by hand.
 
-    z1 = x W1 + b1        a1 = f(z1)        (hidden layer)
-    z2 = a1 W2 + b2       p  = softmax(z2)  (output layer)
+Layer l = 1, ..., L takes the previous layer's activations a[l-1] (a[0] = x, the input):
 
-Rows are samples, so a whole batch goes through each line at once.
+    z[l] = a[l-1] W[l] + b[l]      a[l] = f(z[l])        hidden layers, l < L
+    z[L] = a[L-1] W[L] + b[L]      p    = softmax(z[L])  output layer
 
-All parameters live in one flat vector, `theta`; W1, b1, W2, b2 are views into it,
-and gradients come back in the same layout. An optimizer then updates every
-parameter with a handful of whole-vector operations instead of a loop over arrays.
+With one hidden layer (L = 2, the default 784-30-10) that is the seed's network:
+
+    z1 = x W1 + b1        a1 = f(z1)
+    z2 = a1 W2 + b2       p  = softmax(z2)
+
+Rows are samples, so a whole batch goes through each line at once. `weights[0]` is W1,
+`biases[0]` is b1, and so on: Python counts from 0 where the equations count from 1.
+
+All parameters live in one flat vector, `theta`, in the order W1, b1, W2, b2, ...; the
+weights and biases are views into it, and gradients come back in the same layout. An
+optimizer then updates every parameter with a handful of whole-vector operations
+instead of a loop over arrays.
 """
+
+import itertools
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -19,71 +31,98 @@ from mlp.losses import Loss, softmax
 
 class MLP:
     def __init__(
-        self,
-        W1: np.ndarray,
-        b1: np.ndarray,
-        W2: np.ndarray,
-        b2: np.ndarray,
-        activation: Activation,
+        self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: Activation
     ) -> None:
-        self.shapes = [W1.shape, b1.shape, W2.shape, b2.shape]
-        sizes = [W1.size, b1.size, W2.size, b2.size]
+        """A network with `weights` [W1, ..., WL] and `biases` [b1, ..., bL], which must chain:
+        W[l] has as many rows as W[l-1] has columns, and b[l] one entry per column of W[l]."""
+        if not weights or len(weights) != len(biases):
+            raise ValueError(
+                f"{len(weights)} weight matrices and {len(biases)} bias vectors; expected as many, at least 1"
+            )
+        for layer, (W, b) in enumerate(zip(weights, biases, strict=True), start=1):
+            fan_in = weights[layer - 2].shape[1] if layer > 1 else W.shape[0]
+            if W.ndim != 2 or W.shape[0] != fan_in or b.shape != (W.shape[1],):
+                raise ValueError(
+                    f"W{layer} {W.shape} and b{layer} {b.shape} do not chain from {fan_in} inputs"
+                )
+        arrays = [array for pair in zip(weights, biases, strict=True) for array in pair]
+        self.shapes = [array.shape for array in arrays]
+        sizes = [array.size for array in arrays]
         self.bounds = list(zip(np.cumsum([0, *sizes[:-1]]).tolist(), np.cumsum(sizes).tolist(), strict=True))
-        self.theta = np.concatenate([W1.ravel(), b1.ravel(), W2.ravel(), b2.ravel()])
-        self.W1, self.b1, self.W2, self.b2 = self.unflatten(self.theta)
+        self.theta = np.concatenate([array.ravel() for array in arrays])
+        views = self.unflatten(self.theta)
+        self.weights, self.biases = views[0::2], views[1::2]
         # Backpropagation writes here on every call, as PyTorch's .grad does, rather than
-        # into a fresh vector and four fresh views per batch.
+        # into a fresh vector and fresh views per batch.
         self.gradient = np.empty_like(self.theta)
-        self.dW1, self.db1, self.dW2, self.db2 = self.unflatten(self.gradient)
+        gradients = self.unflatten(self.gradient)
+        self.weight_gradients, self.bias_gradients = gradients[0::2], gradients[1::2]
         self.activation = activation
 
     @classmethod
     def initialise(
         cls,
         n_inputs: int,
-        n_hidden: int,
+        hidden: int | Sequence[int],
         n_outputs: int,
         activation: Activation,
         rng: np.random.Generator,
         init: str = "auto",
         dtype: type = np.float32,
     ) -> "MLP":
-        """A fresh network: weights from the scheme suited to the activation, zero biases."""
-        if scheme_for(activation.name, init) == "he":
-            W1 = he_normal(n_inputs, n_hidden, rng, getattr(activation, "slope", 0.0))
-        else:
-            W1 = xavier_normal(n_inputs, n_hidden, rng)
+        """A fresh network with one hidden layer per width in `hidden` (or one of width
+        `hidden`): weights from the scheme suited to the activation, zero biases."""
+        widths = [hidden] if isinstance(hidden, int) else list(hidden)
+        sizes = [n_inputs, *widths, n_outputs]
+        weights = []
+        for fan_in, fan_out in itertools.pairwise(sizes[:-1]):
+            if scheme_for(activation.name, init) == "he":
+                weights.append(he_normal(fan_in, fan_out, rng, getattr(activation, "slope", 0.0)))
+            else:
+                weights.append(xavier_normal(fan_in, fan_out, rng))
         # The output layer feeds a softmax, not a rectifier: Xavier suits it whatever f is.
-        W2 = xavier_normal(n_hidden, n_outputs, rng)
+        weights.append(xavier_normal(sizes[-2], n_outputs, rng))
         return cls(
-            W1.astype(dtype),
-            np.zeros(n_hidden, dtype=dtype),
-            W2.astype(dtype),
-            np.zeros(n_outputs, dtype=dtype),
+            [W.astype(dtype) for W in weights],
+            [np.zeros(fan_out, dtype=dtype) for fan_out in sizes[1:]],
             activation,
         )
 
     def unflatten(self, vector: np.ndarray) -> list[np.ndarray]:
-        """Views of `vector` shaped as [W1, b1, W2, b2]."""
+        """Views of `vector` shaped as [W1, b1, W2, b2, ...]."""
         return [
             vector[start:stop].reshape(shape)
             for (start, stop), shape in zip(self.bounds, self.shapes, strict=True)
         ]
 
     @property
-    def parameters(self) -> list[np.ndarray]:
-        return [self.W1, self.b1, self.W2, self.b2]
+    def parameters(self) -> dict[str, np.ndarray]:
+        """{"W1": W1, "b1": b1, "W2": W2, ...}: every parameter by its name in the equations."""
+        named = {}
+        for layer, (W, b) in enumerate(zip(self.weights, self.biases, strict=True), start=1):
+            named[f"W{layer}"], named[f"b{layer}"] = W, b
+        return named
 
-    def hidden(self, X: np.ndarray) -> np.ndarray:
-        """a1 = f(x W1 + b1): what each hidden unit makes of each input."""
-        return self.activation(X @ self.W1 + self.b1)
+    @property
+    def widths(self) -> list[int]:
+        """The hidden layers' widths: [30] for 784-30-10."""
+        return [W.shape[1] for W in self.weights[:-1]]
 
-    def output(self, hidden: np.ndarray) -> np.ndarray:
-        """z2 = a1 W2 + b2: the output layer's logits, from the hidden activations."""
-        return hidden @ self.W2 + self.b2
+    def hidden(self, X: np.ndarray) -> list[np.ndarray]:
+        """[a1, ..., a[L-1]]: what each hidden layer's units make of each input."""
+        activations = []
+        a = X
+        for W, b in zip(self.weights[:-1], self.biases[:-1], strict=True):
+            a = self.activation(a @ W + b)
+            activations.append(a)
+        return activations
+
+    def output(self, last_hidden: np.ndarray) -> np.ndarray:
+        """z[L] = a[L-1] W[L] + b[L]: the output layer's logits, from the last hidden layer."""
+        return last_hidden @ self.weights[-1] + self.biases[-1]
 
     def logits(self, X: np.ndarray) -> np.ndarray:
-        return self.output(self.hidden(X))
+        return self.output(self.hidden(X)[-1])
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         return softmax(self.logits(X))
@@ -96,23 +135,25 @@ class MLP:
 
         The gradient is `self.gradient`, overwritten by the next call: copy it to keep it.
 
-        Backpropagation is the chain rule applied layer by layer, from the loss down:
-            dW2 = a1^T dz2      db2 = sum of dz2 over the batch
-            dz1 = (dz2 W2^T) * f'(z1)
-            dW1 = x^T dz1       db1 = sum of dz1 over the batch
+        Backpropagation is the chain rule applied layer by layer, from the loss down,
+        for l = L, ..., 1 (dz[L] comes from the loss):
+            dW[l] = a[l-1]^T dz[l]      db[l] = sum of dz[l] over the batch
+            dz[l-1] = (dz[l] W[l]^T) * f'(z[l-1])
         """
-        z1 = X @ self.W1 + self.b1
-        a1 = self.activation(z1)
-        z2 = a1 @ self.W2 + self.b2
-        value, dz2 = loss(z2, labels)
+        zs, activations = [], [X]
+        for W, b in zip(self.weights[:-1], self.biases[:-1], strict=True):
+            zs.append(activations[-1] @ W + b)
+            activations.append(self.activation(zs[-1]))
+        value, dz = loss(self.output(activations[-1]), labels)
 
         # Sums over the batch as products with a row of ones, 1^T dz: one BLAS call,
         # where np.sum along the batch axis loops over the rows.
         ones = np.ones(X.shape[0], dtype=X.dtype)
-        np.matmul(a1.T, dz2, out=self.dW2)
-        np.matmul(ones, dz2, out=self.db2)
-        dz1 = dz2 @ self.W2.T
-        dz1 *= self.activation.derivative(z1, a1)
-        np.matmul(X.T, dz1, out=self.dW1)
-        np.matmul(ones, dz1, out=self.db1)
+        # Index i is layer i + 1 of the equations: activations[i] is a[i], zs[i - 1] is z[i].
+        for i in reversed(range(len(self.weights))):
+            np.matmul(activations[i].T, dz, out=self.weight_gradients[i])
+            np.matmul(ones, dz, out=self.bias_gradients[i])
+            if i > 0:
+                dz = dz @ self.weights[i].T
+                dz *= self.activation.derivative(zs[i - 1], activations[i])
         return value, self.gradient

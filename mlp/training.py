@@ -62,14 +62,21 @@ def train(
     weight_decay: float,
     rng: np.random.Generator,
     augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+    patience: int = 0,
     on_epoch: Callable[[EpochRecord], None] = lambda record: None,
 ) -> list[EpochRecord]:
-    """Train `model` in place and return one record per epoch.
+    """Train `model` in place and return one record per epoch run.
 
     weight_decay shrinks the weights (not the biases) by lr * weight_decay each step,
     decoupled from the gradient as in AdamW (Loshchilov and Hutter 2019), so it acts
     the same whatever the optimizer. `augment`, if given, transforms each batch of
     images before it is used (see mlp.augment).
+
+    patience > 0 stops early: once the validation accuracy has not improved for that
+    many epochs, training ends and the model is left with the weights of the epoch that
+    kept_epoch names, as Keras's EarlyStopping(restore_best_weights=True) does. The
+    learning-rate schedule still spans all `epochs`, so a cosine schedule stopped early
+    never reaches its smallest steps.
     """
     n = X.shape[0]
     steps_per_epoch = -(-n // batch_size)
@@ -94,7 +101,7 @@ def train(
                 raise TrainingDivergedError(epoch, value)
             optimizer.step(model.theta, gradient, lr)
             if weight_decay:
-                for W in (model.W1, model.W2):
+                for W in model.weights:
                     W *= W.dtype.type(1 - lr * weight_decay)
             loss_sum += value * xb.shape[0]
             step += 1
@@ -103,4 +110,20 @@ def train(
         record = EpochRecord(epoch, lr, train_loss, val_loss, val_accuracy)
         history.append(record)
         on_epoch(record)
+        if patience:
+            kept = kept_epoch(history, patience)
+            if kept == epoch:
+                kept_theta = model.theta.copy()
+            elif epoch - kept >= patience:
+                break
+    if patience and kept != epoch:
+        model.theta[:] = kept_theta
     return history
+
+
+def kept_epoch(history: list[EpochRecord], patience: int) -> int:
+    """The epoch whose weights training leaves in the model: the last one run, or with
+    early stopping (patience > 0) the first with the best validation accuracy."""
+    if not patience:
+        return history[-1].epoch
+    return max(history, key=lambda record: record.val_accuracy).epoch

@@ -99,7 +99,7 @@ class Reading:
     """What the network makes of one drawing."""
 
     pixels: np.ndarray  # the 784 inputs it receives, in [0, 1]
-    hidden: np.ndarray  # each hidden unit's activation
+    hidden: list[np.ndarray]  # each hidden layer's activations, one per unit
     probabilities: np.ndarray  # of the digits 0-9
 
     def as_json(self) -> dict:
@@ -107,16 +107,16 @@ class Reading:
             "digit": int(self.probabilities.argmax()),
             "probabilities": [round(float(p), 5) for p in self.probabilities],
             "pixels": [round(float(v), 3) for v in self.pixels],
-            "hidden": [round(float(a), 4) for a in self.hidden],
+            "hidden": [[round(float(a), 4) for a in layer] for layer in self.hidden],
         }
 
 
 def read_drawing(model: MLP, png: bytes) -> Reading:
     """The network's reading of a drawing, as mlp-predict would read the same image."""
     grey = decode_image(png, "the drawing", side=CANVAS_SIDE)
-    X = to_mnist(grey, "the drawing")[None, :].astype(model.W1.dtype)
+    X = to_mnist(grey, "the drawing")[None, :].astype(model.weights[0].dtype)
     hidden = model.hidden(X)
-    return Reading(X[0], hidden[0], softmax(model.output(hidden))[0])
+    return Reading(X[0], [layer[0] for layer in hidden], softmax(model.output(hidden[-1]))[0])
 
 
 def drawing_in(body: bytes) -> bytes:
@@ -135,9 +135,9 @@ def drawing_in(body: bytes) -> bytes:
 
 
 def unit_pictures(model: MLP) -> list[str]:
-    """Each hidden unit's input weights as a PNG data URL (as in metrics/weights.png)."""
+    """Each first-layer unit's input weights as a PNG data URL (as in metrics/weights.png)."""
     pictures = []
-    for weights in model.W1.T:
+    for weights in model.weights[0].T:
         buffer = io.BytesIO()
         unit_picture(weights, scale=2).save(buffer, format="PNG")
         pictures.append("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"))
@@ -155,7 +155,7 @@ class DrawServer(ThreadingHTTPServer):
         self.model = model
         self.page = PAGE.read_bytes()
         self.units = json.dumps(
-            {"activation": model.activation.name, "pictures": unit_pictures(model)}
+            {"activation": model.activation.name, "widths": model.widths, "pictures": unit_pictures(model)}
         ).encode()
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.refusals: queue.Queue[socket.socket] = queue.Queue(maxsize=MAX_CONNECTIONS)

@@ -68,7 +68,7 @@ def evaluate(model_path: Path, data_dir: Path, outputs: Outputs, threads: int) -
         per_digit_tmp.write_text(per_digit_csv(per_digit))
         confusion_tmp.write_text(confusion_csv(labels, predicted))
         misclassified_image(images, labels, predicted).save(misclassified_tmp, format="PNG")
-        weights_image(model.W1).save(weights_tmp, format="PNG")
+        weights_image(model.weights[0]).save(weights_tmp, format="PNG")
     print(
         f"evaluate: test accuracy {metrics['test_accuracy']:.4f}, mae {metrics['test_mae']:.5f}, "
         f"cross-entropy {metrics['test_cross_entropy']:.5f}, "

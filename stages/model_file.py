@@ -1,9 +1,12 @@
-"""models/model.npz: the trained W1, b1, W2, b2 and what is needed to run them.
+"""models/model.npz: the trained W1, b1, ..., WL, bL and what is needed to run them.
 
-Plain arrays only: the activation's name is stored as a string array and the leaky
-slope as a 0-d float array, so the file loads with allow_pickle=False.
+Plain arrays only: the activation's name is stored as a string array, the leaky slope
+as a 0-d float array and the hidden widths as integers (a 0-d array for one hidden
+layer, as every file written before depth existed has it; a list for more), so the
+file loads with allow_pickle=False.
 """
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -14,21 +17,18 @@ from stages.cli import StageError
 from stages.datasets import N_CLASSES, PIXELS
 from stages.files import read_npz, write_npz
 
-WEIGHTS = ("W1", "b1", "W2", "b2")
-FIELDS = (*WEIGHTS, "activation", "leaky_slope", "hidden")
+SETTINGS = ("activation", "leaky_slope", "hidden")
 
 
 def save_model(path: Path, model: MLP) -> None:
+    widths = model.widths
     write_npz(
         path,
         {
-            "W1": model.W1,
-            "b1": model.b1,
-            "W2": model.W2,
-            "b2": model.b2,
+            **model.parameters,
             "activation": np.array(model.activation.name),
             "leaky_slope": np.array(getattr(model.activation, "slope", 0.0), dtype=np.float64),
-            "hidden": np.array(model.W1.shape[1], dtype=np.int64),
+            "hidden": np.array(widths[0] if len(widths) == 1 else widths, dtype=np.int64),
         },
     )
 
@@ -36,9 +36,9 @@ def save_model(path: Path, model: MLP) -> None:
 def load_model(path: Path) -> MLP:
     """The network in `path`, after checking every array's presence, shape and values."""
     arrays = read_npz(path)
-    missing = [name for name in FIELDS if name not in arrays]
+    missing = [name for name in SETTINGS if name not in arrays]
     if missing:
-        raise StageError(f"{path}: no array {missing[0]!r}; expected {', '.join(FIELDS)}")
+        raise StageError(f"{path}: no array {missing[0]!r}; expected W1, b1, ..., {', '.join(SETTINGS)}")
     activation = arrays["activation"]
     expected = f"expected one of {', '.join(ACTIVATIONS)}"
     if activation.dtype.kind != "U" or activation.ndim != 0:
@@ -46,26 +46,39 @@ def load_model(path: Path) -> MLP:
         raise StageError(f"{path}: activation is {what}, not a name; {expected}")
     if str(activation) not in ACTIVATIONS:
         raise StageError(f"{path}: activation {str(activation)!r}; {expected}")
-    for name, kinds in (("hidden", "iu"), ("leaky_slope", "f")):
-        if arrays[name].ndim != 0 or arrays[name].dtype.kind not in kinds:
-            raise StageError(
-                f"{path}: {name} is a {arrays[name].dtype} array of shape {arrays[name].shape}; "
-                "expected a single number"
-            )
-    hidden = int(arrays["hidden"])
-    expected = {"W1": (PIXELS, hidden), "b1": (hidden,), "W2": (hidden, N_CLASSES), "b2": (N_CLASSES,)}
-    for name, shape in expected.items():
-        array = arrays[name]
-        if array.shape != shape:
-            raise StageError(
-                f"{path}: {name} has shape {array.shape}; the model's hidden width {hidden} needs {shape}"
-            )
-        if array.dtype not in (np.float32, np.float64) or not np.isfinite(array).all():
-            raise StageError(f"{path}: {name} must be finite float32 or float64 numbers, found {array.dtype}")
-    slope = float(arrays["leaky_slope"])
+    leaky_slope, hidden = arrays["leaky_slope"], arrays["hidden"]
+    if leaky_slope.ndim != 0 or leaky_slope.dtype.kind != "f":
+        raise StageError(
+            f"{path}: leaky_slope is a {leaky_slope.dtype} array of shape {leaky_slope.shape}; "
+            "expected a single number"
+        )
+    if hidden.ndim > 1 or hidden.size == 0 or hidden.dtype.kind not in "iu" or (hidden < 1).any():
+        raise StageError(
+            f"{path}: hidden is a {hidden.dtype} array of shape {hidden.shape}; "
+            "expected a width of at least 1, or a list of them"
+        )
+    sizes = [PIXELS, *np.atleast_1d(hidden).tolist(), N_CLASSES]
+    widths = f"width {sizes[1]} needs" if hidden.ndim == 0 else f"widths {sizes[1:-1]} need"
+    weights, biases = [], []
+    for layer, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes), start=1):
+        for name, shape in ((f"W{layer}", (fan_in, fan_out)), (f"b{layer}", (fan_out,))):
+            if name not in arrays:
+                raise StageError(f"{path}: no array {name!r}; the model's hidden {widths} it")
+            array = arrays[name]
+            if array.shape != shape:
+                raise StageError(
+                    f"{path}: {name} has shape {array.shape}; the model's hidden {widths} {shape}"
+                )
+            if array.dtype not in (np.float32, np.float64) or not np.isfinite(array).all():
+                raise StageError(
+                    f"{path}: {name} must be finite float32 or float64 numbers, found {array.dtype}"
+                )
+        weights.append(arrays[f"W{layer}"])
+        biases.append(arrays[f"b{layer}"])
+    slope = float(leaky_slope)
     if not 0 <= slope <= 1:
         raise StageError(f"{path}: leaky_slope {slope}; expected a number from 0 to 1")
-    return MLP(*(arrays[name] for name in WEIGHTS), make_activation(str(activation), slope))
+    return MLP(weights, biases, make_activation(str(activation), slope))
 
 
 def find_model(folder: Path) -> Path:

@@ -20,12 +20,13 @@ MNIST_TRAIN_SIZE = 60_000
 
 @dataclass(frozen=True)
 class Params:
-    hidden: int
+    hidden: int | list[int]
     lr: float
     loss: str
     mae_floor: float
     activation: str
     epochs: int
+    patience: int
     batch_size: int
     optimizer: str
     weight_decay: float
@@ -50,6 +51,8 @@ class Rule:
     kind: type  # int, float, str or list (of str)
     accepts: Callable[[object], bool]
     expected: str  # what would be accepted, in words
+    # A key that takes one value per hidden layer also takes a list of up to this many.
+    most_layers: int = 0
 
 
 def choice(options: tuple[str, ...]) -> Rule:
@@ -58,6 +61,13 @@ def choice(options: tuple[str, ...]) -> Rule:
 
 def whole(low: int, high: int) -> Rule:
     return Rule(int, lambda value: low <= value <= high, f"a whole number from {low} to {high}")
+
+
+def widths(widest: int, most_layers: int) -> Rule:
+    expected = (
+        f"a whole number from 1 to {widest}, or a list of 1 to {most_layers} of them, one per hidden layer"
+    )
+    return Rule(int, lambda value: 1 <= value <= widest, expected, most_layers)
 
 
 def number(accepts: Callable[[float], bool], expected: str) -> Rule:
@@ -72,12 +82,13 @@ def url_list() -> Rule:
 
 
 RULES: dict[str, Rule] = {
-    "hidden": whole(1, 65_536),
+    "hidden": widths(65_536, 8),
     "lr": number(lambda v: 0 < v <= 10, "a number above 0 and at most 10"),
     "loss": choice(LOSSES),
     "mae_floor": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
     "activation": choice(ACTIVATIONS),
     "epochs": whole(1, 10_000),
+    "patience": whole(0, 10_000),
     "batch_size": whole(1, MNIST_TRAIN_SIZE),
     "optimizer": choice(OPTIMIZERS),
     "weight_decay": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
@@ -103,6 +114,10 @@ def check_value(key: str, value: object, where: str) -> object:
     """`value` as `key` takes it (an int as a float where a float is wanted), or a
     StageError that starts with `where` and says what would be accepted."""
     rule = RULES[key]
+    if rule.most_layers and isinstance(value, list):
+        if not 1 <= len(value) <= rule.most_layers:
+            raise StageError(f"{where}: {value!r} has {len(value)} layers; expected {rule.expected}")
+        return [check_value(key, item, f"{where}: {value!r}: layer {i}") for i, item in enumerate(value, 1)]
     where = f"{where}: {value!r}"
     if rule.kind is int:
         # YAML's true/false are Python bools, which are ints: refuse them explicitly.

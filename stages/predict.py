@@ -40,7 +40,7 @@ def predict(model_path: Path, images: list[Path]) -> list[Prediction | StageErro
             errors[index] = error
     predictions = {}
     if readable:
-        probabilities = model.predict_proba(np.stack(list(readable.values())).astype(model.W1.dtype))
+        probabilities = model.predict_proba(np.stack(list(readable.values())).astype(model.weights[0].dtype))
         predictions = {
             index: Prediction(images[index], int(p.argmax()), float(p.max()))
             for index, p in zip(readable, probabilities, strict=True)

@@ -1,9 +1,10 @@
 """Stage 3, train: the 784-hidden-10 network on data/prepared, saved to models/model.npz.
 
 Prints one line per epoch and writes the per-epoch history as CSV for `dvc plots` (its
-losses are params.yaml's loss, which its `loss` column names), and the trained network's
-validation figures, the same whatever the loss, to metrics/validation.json: what
-experiments and searches choose by, leaving the test set to judge the one chosen.
+losses are params.yaml's loss, which its `loss` column names; its `kept` column marks
+the epoch whose weights were saved), and the saved network's validation figures, the
+same whatever the loss, with that epoch, to metrics/validation.json: what experiments
+and searches choose by, leaving the test set to judge the one chosen.
 """
 
 import csv
@@ -28,12 +29,13 @@ from stages.params import Params, load_params
 from stages.scores import scores
 
 
-def history_csv(history: list[mlp.EpochRecord], loss: str) -> str:
-    """One row per epoch; `loss` names the loss that train_loss and val_loss measure."""
+def history_csv(history: list[mlp.EpochRecord], loss: str, kept: int) -> str:
+    """One row per epoch; `loss` names the loss that train_loss and val_loss measure, and
+    `kept` is 1 in the row of the epoch whose weights were saved."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[*asdict(history[0]), "loss"], lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=[*asdict(history[0]), "loss", "kept"], lineterminator="\n")
     writer.writeheader()
-    writer.writerows(asdict(record) | {"loss": loss} for record in history)
+    writer.writerows(asdict(record) | {"loss": loss, "kept": int(record.epoch == kept)} for record in history)
     return buffer.getvalue()
 
 
@@ -79,6 +81,7 @@ def fit(
                 weight_decay=params.weight_decay,
                 rng=rng,
                 augment=augment,
+                patience=params.patience,
                 on_epoch=on_epoch,
             )
         except mlp.TrainingDivergedError as diverged:
@@ -113,15 +116,20 @@ def train(params: Params, data_dir: Path, outputs: Outputs) -> mlp.MLP:
 
     with progress:
         model, history = fit(params, X, labels, X_val, labels_val, on_epoch)
+    kept = mlp.kept_epoch(history, params.patience)
+    if len(history) < params.epochs:
+        print(
+            f"stopped early: no better val_acc for {params.patience} epochs; keeping epoch {kept}'s weights"
+        )
     with threadpool_limits(limits=params.threads, user_api="blas"):
-        validation = scores(model.logits(X_val), labels_val, "val")
+        validation = scores(model.logits(X_val), labels_val, "val") | {"epoch": kept}
     with replaced_on_success(outputs.model, outputs.history, outputs.validation) as (
         model_tmp,
         history_tmp,
         val_tmp,
     ):
         save_model(model_tmp, model)
-        history_tmp.write_text(history_csv(history, params.loss))
+        history_tmp.write_text(history_csv(history, params.loss, kept))
         write_json(val_tmp, validation)
     return model
 

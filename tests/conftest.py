@@ -144,7 +144,12 @@ def run(repo: Path, *args: str) -> str:
 
 def run_queue(repo: Path, workers: int = 2) -> None:
     """Start the experiment queue of `repo` and wait until it has run everything queued."""
-    run(repo, "dvc", "queue", "start", "-j", str(workers))
+    # Not captured: the queue's worker is a daemon that inherits the command's output, and a
+    # worker slow to shut down once idle would hold a captured pipe open, and the test with it.
+    subprocess.run(
+        ["dvc", "queue", "start", "-j", str(workers)],
+        cwd=repo, env=environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True,
+    )  # fmt: skip
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         status = run(repo, "dvc", "queue", "status")

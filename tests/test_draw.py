@@ -101,8 +101,9 @@ def test_the_page_is_served_whole_and_loads_nothing_from_elsewhere(url: str) -> 
 def test_the_units_come_with_their_weight_pictures(url: str, model_path: Path) -> None:
     with urllib.request.urlopen(url + "api/units", timeout=30) as response:
         units = json.loads(response.read())
-    hidden = load_model(model_path).W1.shape[1]
-    assert len(units["pictures"]) == hidden
+    model = load_model(model_path)
+    assert units["widths"] == model.widths
+    assert len(units["pictures"]) == model.widths[0]
     first = base64.b64decode(units["pictures"][0].removeprefix("data:image/png;base64,"))
     with Image.open(io.BytesIO(first)) as picture:
         assert picture.size == (56, 56)
@@ -117,9 +118,10 @@ def test_a_drawing_is_read_exactly_as_mlp_predict_reads_the_same_image(url: str,
     assert max(answer["probabilities"]) == pytest.approx(expected.probability, abs=1e-5)
     assert sum(answer["probabilities"]) == pytest.approx(1, abs=1e-4)
     model = load_model(model_path)
-    assert len(answer["pixels"]) == 784 and len(answer["hidden"]) == model.W1.shape[1]
-    hidden = model.hidden(np.array([answer["pixels"]], dtype=np.float32))[0]
-    np.testing.assert_allclose(answer["hidden"], hidden, atol=0.02)
+    assert len(answer["pixels"]) == 784 and [len(layer) for layer in answer["hidden"]] == model.widths
+    hidden = model.hidden(np.array([answer["pixels"]], dtype=np.float32))
+    for shown, computed in zip(answer["hidden"], hidden, strict=True):
+        np.testing.assert_allclose(shown, computed[0], atol=0.02)
 
 
 BLACK_CANVAS = png_bytes(Image.new("L", (280, 280)))

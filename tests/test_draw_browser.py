@@ -47,7 +47,7 @@ def browser(trained_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
     try:
         driver.get(address_of(server))
-        wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#units .unit")) > 0, "the hidden units")
+        wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#layers .unit")) > 0, "the hidden units")
         yield driver
     finally:
         driver.quit()
@@ -86,7 +86,7 @@ def shown(driver: webdriver.Chrome) -> dict:
         """return {
             digit: document.getElementById('prediction').dataset.digit,
             probabilities: [...document.querySelectorAll('#bars .bar')].map(b => Number(b.dataset.p)),
-            hidden: [...document.querySelectorAll('#units .unit')].map(u => Number(u.dataset.activation)),
+            hidden: [...document.querySelectorAll('#layers .unit')].map(u => Number(u.dataset.activation)),
             seen: Array.from(document.getElementById('seen').getContext('2d')
                 .getImageData(0, 0, 28, 28).data).filter((v, i) => i % 4 === 0).reduce((a, b) => a + b, 0),
         };"""

@@ -12,10 +12,8 @@ from mlp.losses import softmax
 def tiny_network() -> MLP:
     """2-2-2 with leaky slope 0.1, small enough to work through by hand."""
     return MLP(
-        W1=np.array([[1.0, -1.0], [0.5, -0.5]]),
-        b1=np.array([0.5, 0.0]),
-        W2=np.array([[1.0, 0.0], [0.0, 1.0]]),
-        b2=np.array([0.0, 0.3]),
+        weights=[np.array([[1.0, -1.0], [0.5, -0.5]]), np.array([[1.0, 0.0], [0.0, 1.0]])],
+        biases=[np.array([0.5, 0.0]), np.array([0.0, 0.3])],
         activation=make_activation("leaky_relu", leaky_slope=0.1),
     )
 
@@ -130,18 +128,63 @@ def test_initialisation_suits_the_activation(rng: np.random.Generator) -> None:
     assert scheme_for("leaky_relu", "auto") == "he"
     assert scheme_for("tanh", "auto") == "xavier"
     model = MLP.initialise(784, 500, 10, make_activation("relu"), rng)
-    assert model.W1.dtype == np.float32
-    assert model.W1.std() == pytest.approx(np.sqrt(2 / 784), rel=0.02)
-    assert not model.b1.any()
+    W1, b1, W2 = model.weights[0], model.biases[0], model.weights[1]
+    assert W1.dtype == np.float32
+    assert W1.std() == pytest.approx(np.sqrt(2 / 784), rel=0.02)
+    assert not b1.any()
+    # The output layer feeds a softmax: Xavier whatever the hidden activation.
+    assert W2.std() == pytest.approx(np.sqrt(2 / (500 + 10)), rel=0.05)
     model = MLP.initialise(784, 500, 10, make_activation("tanh"), rng)
-    assert model.W1.std() == pytest.approx(np.sqrt(2 / (784 + 500)), rel=0.02)
+    assert model.weights[0].std() == pytest.approx(np.sqrt(2 / (784 + 500)), rel=0.02)
 
 
-@pytest.mark.parametrize("name", ["activation", "loss", "optimizer"])
-def test_unknown_names_are_refused(name: str) -> None:
-    factory = {"activation": make_activation, "loss": make_loss, "optimizer": make_optimizer}[name]
-    with pytest.raises(ValueError, match="expected one of"):
-        factory("softsign")
+def test_deeper_layers_are_initialised_for_their_own_fan_in(rng: np.random.Generator) -> None:
+    model = MLP.initialise(784, [400, 300], 10, make_activation("relu"), rng)
+    assert [W.shape for W in model.weights] == [(784, 400), (400, 300), (300, 10)]
+    assert [b.shape for b in model.biases] == [(400,), (300,), (10,)]
+    assert model.widths == [400, 300]
+    assert model.weights[1].std() == pytest.approx(np.sqrt(2 / 400), rel=0.02)
+    assert model.weights[2].std() == pytest.approx(np.sqrt(2 / (300 + 10)), rel=0.05)
+    assert list(model.parameters) == ["W1", "b1", "W2", "b2", "W3", "b3"]
+
+
+def test_one_hidden_layer_given_as_a_list_is_the_same_network() -> None:
+    as_int = MLP.initialise(784, 30, 10, make_activation("leaky_relu"), np.random.default_rng(3))
+    as_list = MLP.initialise(784, [30], 10, make_activation("leaky_relu"), np.random.default_rng(3))
+    assert as_int.theta.tobytes() == as_list.theta.tobytes()
+
+
+@pytest.mark.parametrize(
+    ("weights", "biases", "culprit"),
+    [
+        ([(5, 4), (3, 2)], [(4,), (2,)], r"W2 \(3, 2\) and b2 \(2,\) do not chain from 4 inputs"),
+        ([(5, 4), (4, 2)], [(4,), (3,)], r"W2 \(4, 2\) and b2 \(3,\) do not chain from 4 inputs"),
+        ([(5, 4)], [], "1 weight matrices and 0 bias vectors"),
+    ],
+)
+def test_layers_that_do_not_chain_are_refused(weights: list, biases: list, culprit: str) -> None:
+    with pytest.raises(ValueError, match=culprit):
+        MLP(
+            [np.zeros(shape) for shape in weights],
+            [np.zeros(shape) for shape in biases],
+            make_activation("relu"),
+        )
+
+
+def test_a_deeper_forward_pass_equals_hand_worked_values() -> None:
+    """2-2-1-2: the tiny network with a one-unit layer between its two."""
+    model = MLP(
+        weights=[np.array([[1.0, -1.0], [0.5, -0.5]]), np.array([[1.0], [2.0]]), np.array([[1.0, -1.0]])],
+        biases=[np.array([0.5, 0.0]), np.array([-1.0]), np.array([0.0, 0.3])],
+        activation=make_activation("leaky_relu", leaky_slope=0.1),
+    )
+    # a1 = [2.5, -0.2] (as in the tiny network); z2 = 2.5 - 0.4 - 1 = 1.1 = a2
+    # z3 = [1.1, -1.1 + 0.3] = [1.1, -0.8]
+    X = np.array([[1.0, 2.0]])
+    a1, a2 = model.hidden(X)
+    np.testing.assert_allclose(a1, [[2.5, -0.2]], rtol=1e-15)
+    np.testing.assert_allclose(a2, [[1.1]], rtol=1e-15)
+    np.testing.assert_allclose(model.logits(X), [[1.1, -0.8]], rtol=1e-15)
 
 
 def blobs(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -175,7 +218,7 @@ def test_same_seed_gives_identical_weights() -> None:
     first, _ = train_on_blobs(5, weight_decay=0.01)
     second, _ = train_on_blobs(5, weight_decay=0.01)
     other, _ = train_on_blobs(6, weight_decay=0.01)
-    for a, b, c in zip(first.parameters, second.parameters, other.parameters, strict=True):
+    for a, b, c in zip(first.weights, second.weights, other.weights, strict=True):
         assert a.tobytes() == b.tobytes()
         assert a.tobytes() != c.tobytes()
 
@@ -261,7 +304,7 @@ def test_mae_with_a_floor_brings_back_a_class_the_network_had_given_up_on(
     rng = np.random.default_rng(0)
     X, y = blobs(np.random.default_rng(0), 600)
     model = MLP.initialise(20, 8, 3, make_activation("leaky_relu"), rng)
-    model.b2[2] = -12
+    model.biases[-1][2] = -12
     mlp.train(
         model, X[:500], y[:500], X[500:], y[500:],
         loss=make_loss("mae", mae_floor=mae_floor), optimizer=make_optimizer("adam"), epochs=5,
@@ -269,3 +312,38 @@ def test_mae_with_a_floor_brings_back_a_class_the_network_had_given_up_on(
     )  # fmt: skip
     recall = (model.predict(X[500:][y[500:] == 2]) == 2).mean()
     assert (recall > 0.9) == learns_it, f"recall of class 2: {recall}"
+
+
+def noisy_run(epochs: int, patience: int) -> tuple[MLP, list]:
+    """Overlapping clusters, so the validation accuracy rises, falls and ties."""
+    data_rng = np.random.default_rng(0)
+    centres = data_rng.normal(0, 1, (3, 20)).astype(np.float32)
+    y = data_rng.integers(0, 3, 600)
+    X = centres[y] + data_rng.normal(0, 3.0, (600, 20)).astype(np.float32)
+    rng = np.random.default_rng(1)
+    model = MLP.initialise(20, 8, 3, make_activation("leaky_relu"), rng)
+    history = mlp.train(
+        model, X[:400], y[:400], X[400:], y[400:],
+        loss=make_loss("cross_entropy"), optimizer=make_optimizer("adam"), epochs=epochs, batch_size=32,
+        learning_rate=0.03, schedule="constant", weight_decay=0.0, rng=rng, patience=patience,
+    )  # fmt: skip
+    return model, history
+
+
+def test_early_stopping_ends_after_patience_and_keeps_the_best_epochs_weights() -> None:
+    stopped, history = noisy_run(epochs=30, patience=3)
+    accuracies = [record.val_accuracy for record in history]
+    best = accuracies.index(max(accuracies)) + 1
+    # Epoch 7 only ties the best (epoch 4): a tie is no improvement.
+    assert accuracies[6] == accuracies[3] == max(accuracies)
+    assert mlp.kept_epoch(history, patience=3) == best == 4
+    assert [record.epoch for record in history] == list(range(1, best + 3 + 1))
+    # A constant learning rate makes the first 4 epochs of any run the same: so a run of
+    # exactly 4 epochs must end with the very weights early stopping kept.
+    four_epochs, _ = noisy_run(epochs=best, patience=0)
+    assert stopped.theta.tobytes() == four_epochs.theta.tobytes()
+
+
+def test_patience_0_runs_every_epoch_and_keeps_the_last() -> None:
+    _, history = noisy_run(epochs=9, patience=0)
+    assert len(history) == 9 and mlp.kept_epoch(history, patience=0) == 9

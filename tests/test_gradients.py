@@ -7,8 +7,6 @@ import pytest
 
 from mlp import ACTIVATIONS, LOSSES, MLP, make_activation, make_loss
 
-PARAMETER_NAMES = ("W1", "b1", "W2", "b2")
-
 
 def numerical_gradient(model: MLP, X, labels, loss, array: np.ndarray, h: float = 1e-5) -> np.ndarray:
     """d loss / d array by centred differences, one element at a time."""
@@ -28,29 +26,57 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12)))
 
 
-@pytest.mark.parametrize(("activation", "loss_name"), list(itertools.product(ACTIVATIONS, LOSSES)))
-def test_backprop_matches_finite_differences(activation: str, loss_name: str) -> None:
+@pytest.mark.parametrize(
+    ("depth", "activation", "loss_name"), list(itertools.product([1, 2, 3], ACTIVATIONS, LOSSES))
+)
+def test_backprop_matches_finite_differences(depth: int, activation: str, loss_name: str) -> None:
     rng = np.random.default_rng(7)
-    n_samples, n_in, n_hidden, n_out = 6, 5, 4, 3
+    n_samples, sizes = 6, [5, *[4, 3, 4][:depth], 3]  # inputs, `depth` hidden widths, outputs
     model = MLP(
-        rng.normal(0, 0.8, (n_in, n_hidden)),
-        rng.normal(0, 0.3, n_hidden),
-        rng.normal(0, 0.8, (n_hidden, n_out)),
-        rng.normal(0, 0.3, n_out),
+        [rng.normal(0, 0.8, (fan_in, fan_out)) for fan_in, fan_out in itertools.pairwise(sizes)],
+        [rng.normal(0, 0.3, fan_out) for fan_out in sizes[1:]],
         make_activation(activation, leaky_slope=0.1),
     )
-    X = rng.normal(size=(n_samples, n_in))
-    labels = rng.integers(0, n_out, n_samples)
-    # Keep the kinks of the ReLU family out of reach of the +-h steps.
-    z1 = X @ model.W1 + model.b1
-    assert np.abs(z1).min() > 1e-3
+    X = rng.normal(size=(n_samples, sizes[0]))
+    labels = rng.integers(0, sizes[-1], n_samples)
+    # Keep the kinks of the ReLU family out of reach of the +-h steps, in every hidden layer.
+    a = X
+    for W, b in zip(model.weights[:-1], model.biases[:-1], strict=True):
+        z = a @ W + b
+        assert np.abs(z).min() > 1e-3
+        a = model.activation(z)
 
     loss = make_loss(loss_name)
     _, gradient = model.loss_and_gradient(X, labels, loss)
-    for name, array, grad in zip(PARAMETER_NAMES, model.parameters, model.unflatten(gradient), strict=True):
+    assert len(model.parameters) == 2 * (depth + 1)
+    for (name, array), grad in zip(model.parameters.items(), model.unflatten(gradient), strict=True):
         assert grad.shape == array.shape
         numeric = numerical_gradient(model, X, labels, loss, array)
-        assert relative_error(grad, numeric) < 1e-6, f"{activation} x {loss_name}: d/d{name} is wrong"
+        assert relative_error(grad, numeric) < 1e-6, (
+            f"depth {depth}, {activation} x {loss_name}: d/d{name} is wrong"
+        )
+
+
+def test_quadratic_loss_is_half_the_squared_distance_from_one_hot_targets() -> None:
+    """Checked against a written-out value and, independently of its own formula, a
+    finite-difference gradient of that value."""
+    rng = np.random.default_rng(5)
+    n, k, h = 8, 10, 1e-6
+    z = rng.normal(size=(n, k))
+    labels = rng.integers(0, k, n)
+
+    def quadratic(z: np.ndarray) -> float:
+        p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        return float(0.5 * np.square(p - np.eye(k)[labels]).sum() / n)
+
+    value, gradient = make_loss("quadratic")(z, labels)
+    assert value == pytest.approx(quadratic(z), rel=1e-12)
+    numeric = np.zeros_like(z)
+    for index in np.ndindex(z.shape):
+        step = np.zeros_like(z)
+        step[index] = h
+        numeric[index] = (quadratic(z + step) - quadratic(z - step)) / (2 * h)
+    assert relative_error(gradient, numeric) < 1e-6
 
 
 def test_mae_gradient_is_scaled_cross_entropy_gradient() -> None:

@@ -40,10 +40,10 @@ def test_metrics_show_prints_the_test_metrics(pipeline: tuple[Path, str]) -> Non
     header = output.splitlines()[0].split()
     # Sorted by name, as DVC does; each figure named for what it measures, whatever the loss.
     assert header == [
-        "Path", "test_accuracy", "test_cross_entropy", "test_lowest_digit_accuracy", "test_mae",
+        "Path", "epoch", "test_accuracy", "test_cross_entropy", "test_lowest_digit_accuracy", "test_mae",
         "val_accuracy", "val_cross_entropy", "val_mae",
     ]  # fmt: skip
-    # Seven figures in two files cannot fit 100 columns; they fit a wide terminal.
+    # Eight figures in two files cannot fit 100 columns; they fit a wide terminal.
     assert max(map(len, output.splitlines())) <= 160
 
 

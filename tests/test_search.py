@@ -20,6 +20,7 @@ from conftest import experiments, make_copy, run, snapshot
 from postgres import binary, postgres_server
 
 from commands.search import hide_password
+from commands.search_space import load_space
 from stages.files import read_npz
 
 SPACE = {
@@ -131,6 +132,22 @@ def test_a_new_commit_starts_a_new_study_in_the_same_workspaces(one_epoch_repo: 
     assert "after-0" in out and "1 completed, 0 failed" in out
 
 
+def test_lists_of_widths_are_choices_like_any_other(tmp_path: Path) -> None:
+    """Optuna's choices are numbers or text: a depth's list of widths must go through a
+    grid and come back as the list params.yaml takes."""
+    path = tmp_path / "search.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            SPACE | {"sampler": "grid", "trials": 3, "params": {"hidden": [30, [30, 30], [64, 32]]}}
+        )
+    )
+    space = load_space(path)
+    study = optuna.create_study(sampler=space.make_sampler(seed=0))
+    seen = []
+    study.optimize(lambda trial: seen.append(space.suggest(trial)["hidden"]) or 0.5, n_trials=3)
+    assert sorted(seen, key=str) == [30, [30, 30], [64, 32]]
+
+
 @pytest.fixture
 def bad_input_repo(one_epoch_repo: Path, tmp_path: Path) -> Path:
     """A clone of the one-epoch repository with no study yet."""
@@ -142,8 +159,10 @@ def bad_input_repo(one_epoch_repo: Path, tmp_path: Path) -> Path:
 BAD = {
     "unknown param": ({"params": {"hiden": [16, 32]}}, [], "search.yaml: params: unknown key 'hiden'; did you mean 'hidden'?"),
     "bound out of range": ({"params": {"lr": {"low": 0.001, "high": 20}}}, [], "search.yaml: params: lr: high: 20 is not allowed; expected a number above 0 and at most 10"),
-    "whole-number key, float bound": ({"params": {"hidden": {"low": 8, "high": 64.5}}}, [], "search.yaml: params: hidden: high: 64.5 is not a whole number; expected a whole number from 1 to 65536"),
-    "a range on a word": ({"params": {"loss": {"low": 0, "high": 1}}}, [], "search.yaml: params: loss: loss takes one of mae, cross_entropy, not a range; give a list of choices"),
+    "whole-number key, float bound": ({"params": {"hidden": {"low": 8, "high": 64.5}}}, [], "search.yaml: params: hidden: high: 64.5 is not a whole number; expected a whole number from 1 to 65536, or a list of 1 to 8 of them, one per hidden layer"),
+    "a layer of width 0 among the choices": ({"params": {"hidden": [30, [30, 0]]}}, [], "search.yaml: params: hidden: choice: [30, 0]: layer 2: 0 is not allowed; expected a whole number from 1 to 65536, or a list of 1 to 8 of them, one per hidden layer"),
+    "a range of lists": ({"params": {"hidden": {"low": [8], "high": [64]}}}, [], "search.yaml: params: hidden: a range's bounds are single numbers; give lists of widths as choices"),
+    "a range on a word": ({"params": {"loss": {"low": 0, "high": 1}}}, [], "search.yaml: params: loss: loss takes one of mae, cross_entropy, quadratic, not a range; give a list of choices"),
     "objective no metrics file holds": ({"objective": "val_acc"}, [], "search.yaml: objective: 'val_acc' is held by no metrics file; expected one of metrics/validation.json's: val_accuracy, val_mae, val_cross_entropy"),
     "objective on the test set": ({"objective": "test_accuracy"}, [], "search.yaml: objective: 'test_accuracy' is a test figure, which must not choose among trials; expected one of"),
     "grid with a range": ({"sampler": "grid", "params": {"lr": {"low": 0.001, "high": 0.01}}}, [], "search.yaml: params: lr: {'low': 0.001, 'high': 0.01}; expected a list of choices (a grid takes lists only)"),

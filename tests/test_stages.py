@@ -172,14 +172,66 @@ def test_train_writes_model_and_history_reproducibly(tmp_path: Path, prepared: P
         assert model["W1"].shape == (784, 16) and model["b2"].shape == (10,)
     rows = list(csv.DictReader((tmp_path / "h.csv1").open()))
     assert [row["epoch"] for row in rows] == ["1", "2", "3"]
-    assert list(rows[0]) == ["epoch", "learning_rate", "train_loss", "val_loss", "val_accuracy", "loss"]
+    assert list(rows[0]) == [
+        "epoch",
+        "learning_rate",
+        "train_loss",
+        "val_loss",
+        "val_accuracy",
+        "loss",
+        "kept",
+    ]
     assert {row["loss"] for row in rows} == {"cross_entropy"}
+    assert [row["kept"] for row in rows] == ["0", "0", "1"]
     assert float(rows[-1]["val_accuracy"]) > 0.9
     # The validation figures are the trained network's, whatever loss trained it.
     validation = json.loads((tmp_path / "v.json1").read_text())
-    assert list(validation) == ["val_accuracy", "val_mae", "val_cross_entropy"]
+    assert list(validation) == ["val_accuracy", "val_mae", "val_cross_entropy", "epoch"]
+    assert validation["epoch"] == 3
     assert validation["val_accuracy"] == float(rows[-1]["val_accuracy"])
     assert validation["val_cross_entropy"] == pytest.approx(float(rows[-1]["val_loss"]), abs=1e-5)
+
+
+def test_early_stopping_saves_the_best_epochs_network_and_says_which_it_was(
+    tmp_path: Path, prepared: Path, capsys: pytest.CaptureFixture
+) -> None:
+    params = small_params(tmp_path, epochs=40, patience=2, lr=0.05, lr_schedule="constant")
+    train(params, prepared, outputs_in(tmp_path))
+    rows = list(csv.DictReader((tmp_path / "h.csv").open()))
+    accuracies = [float(row["val_accuracy"]) for row in rows]
+    best = accuracies.index(max(accuracies)) + 1
+    assert len(rows) == best + 2 < 40, "it stops 2 epochs after the best"
+    assert [row["kept"] for row in rows] == [
+        "1" if epoch == best else "0" for epoch in range(1, len(rows) + 1)
+    ]
+    validation = json.loads((tmp_path / "v.json").read_text())
+    assert validation["epoch"] == best
+    X_val, labels_val = read_split(prepared, "val", np.float32)
+    recomputed = (load_model(tmp_path / "m.npz").predict(X_val) == labels_val).mean()
+    assert recomputed == pytest.approx(max(accuracies), abs=1e-6) == validation["val_accuracy"]
+    # The saved network is the best epoch's, not the last one's: with a constant learning
+    # rate, a run of exactly `best` epochs ends with the same bytes.
+    (tmp_path / "short").mkdir()
+    train(
+        small_params(tmp_path, epochs=best, lr=0.05, lr_schedule="constant"),
+        prepared,
+        outputs_in(tmp_path / "short"),
+    )
+    assert (tmp_path / "m.npz").read_bytes() == (tmp_path / "short" / "m.npz").read_bytes()
+    assert (
+        f"stopped early: no better val_acc for 2 epochs; keeping epoch {best}'s weights"
+        in capsys.readouterr().out
+    )
+
+
+def test_a_deeper_network_is_saved_and_loaded_layer_by_layer(tmp_path: Path, prepared: Path) -> None:
+    model = train(small_params(tmp_path, hidden=[24, 12]), prepared, outputs_in(tmp_path))
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as saved:
+        assert saved.files == ["W1", "b1", "W2", "b2", "W3", "b3", "activation", "leaky_slope", "hidden"]
+        assert saved["hidden"].tolist() == [24, 12]
+        assert [saved[f"W{layer}"].shape for layer in (1, 2, 3)] == [(784, 24), (24, 12), (12, 10)]
+    loaded = load_model(tmp_path / "m.npz")
+    assert loaded.widths == [24, 12] and loaded.theta.tobytes() == model.theta.tobytes()
 
 
 @pytest.mark.parametrize("threads", [1, 2])
@@ -244,7 +296,8 @@ def test_evaluate_writes_metrics(tmp_path: Path, prepared: Path) -> None:
         assert picture.format == "PNG" and picture.size == (10 * (84 + 2) + 2, 2 * (84 + 2) + 2)  # 16 units
         sheet = np.asarray(picture)
     # Each tile is its unit's weights: the first unit's, scaled to its own largest magnitude.
-    first = np.round(127.5 + 127.5 * model.W1[:, 0] / np.abs(model.W1[:, 0]).max()).reshape(28, 28)
+    W1 = model.weights[0]
+    first = np.round(127.5 + 127.5 * W1[:, 0] / np.abs(W1[:, 0]).max()).reshape(28, 28)
     np.testing.assert_array_equal(sheet[2 : 2 + 84 : 3, 2 : 2 + 84 : 3], first.astype(np.uint8))
     with Image.open(outputs.misclassified) as picture:
         assert picture.format == "PNG"
@@ -280,7 +333,8 @@ def test_a_stage_with_bad_params_exits_with_one_line(tmp_path: Path, stage: str)
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "error: params.yaml: hidden: 0 is not allowed; expected a whole number from 1 to 65536"
+        "error: params.yaml: hidden: 0 is not allowed; expected a whole number from 1 to 65536, "
+        "or a list of 1 to 8 of them, one per hidden layer"
     ]
     assert result.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
