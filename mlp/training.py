@@ -44,8 +44,6 @@ def evaluate(model: MLP, X: np.ndarray, labels: np.ndarray, loss: Loss) -> tuple
     return value, float((z.argmax(axis=1) == labels).mean())
 
 
-# Overflow is reported once, as TrainingDivergedError, rather than as a stream of warnings.
-@np.errstate(over="ignore", invalid="ignore")
 def train(
     model: MLP,
     X: np.ndarray,
@@ -86,36 +84,38 @@ def train(
     # Each batch is gathered into this one buffer: one copy of X in memory, and no fresh
     # 400 KB array per batch.
     batch = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(n)
-        loss_sum = 0.0
-        for start in range(0, n, batch_size):
-            rows = order[start : start + batch_size]
-            xb = gather(X, rows, batch)
-            yb = labels[rows]
-            if augment is not None:
-                xb = augment(xb, rng)
-            lr = learning_rate_at(schedule, learning_rate, step, total_steps)
-            value, gradient = model.loss_and_gradient(xb, yb, loss)
-            if not math.isfinite(value):
-                raise TrainingDivergedError(epoch, value)
-            optimizer.step(model.theta, gradient, lr)
-            if weight_decay:
-                for W in model.weights:
-                    W *= W.dtype.type(1 - lr * weight_decay)
-            loss_sum += value * xb.shape[0]
-            step += 1
-        train_loss = loss_sum / n
-        val_loss, val_accuracy = evaluate(model, X_val, labels_val, loss)
-        record = EpochRecord(epoch, lr, train_loss, val_loss, val_accuracy)
-        history.append(record)
-        on_epoch(record)
-        if patience:
-            kept = kept_epoch(history, patience)
-            if kept == epoch:
-                kept_theta = model.theta.copy()
-            elif epoch - kept >= patience:
-                break
+    # Overflow is reported once, as TrainingDivergedError, rather than as a stream of warnings.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in range(1, epochs + 1):
+            order = rng.permutation(n)
+            loss_sum = 0.0
+            for start in range(0, n, batch_size):
+                rows = order[start : start + batch_size]
+                xb = gather(X, rows, batch)
+                yb = labels[rows]
+                if augment is not None:
+                    xb = augment(xb, rng)
+                lr = learning_rate_at(schedule, learning_rate, step, total_steps)
+                value, gradient = model.loss_and_gradient(xb, yb, loss)
+                if not math.isfinite(value):
+                    raise TrainingDivergedError(epoch, value)
+                optimizer.step(model.theta, gradient, lr)
+                if weight_decay:
+                    for W in model.weights:
+                        W *= W.dtype.type(1 - lr * weight_decay)
+                loss_sum += value * xb.shape[0]
+                step += 1
+            train_loss = loss_sum / n
+            val_loss, val_accuracy = evaluate(model, X_val, labels_val, loss)
+            record = EpochRecord(epoch, lr, train_loss, val_loss, val_accuracy)
+            history.append(record)
+            on_epoch(record)
+            if patience:
+                kept = kept_epoch(history, patience)
+                if kept == epoch:
+                    kept_theta = model.theta.copy()
+                elif epoch - kept >= patience:
+                    break
     if patience and kept != epoch:
         model.theta[:] = kept_theta
     return history

@@ -45,8 +45,9 @@ def decode_image(data: bytes, origin: str, side: tuple[int, int] = (1, 2**31)) -
         raise StageError(f"{origin}: empty file; expected a PNG or JPEG image")
     try:
         with warnings.catch_warnings():
-            # Pillow warns from 89 million pixels; the check below refuses far fewer.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            # Pillow warns from 89 million pixels, which the check below refuses far sooner,
+            # and of damaged files ("Invalid APNG"), which end below in one line or decode.
+            warnings.simplefilter("ignore")
             with Image.open(io.BytesIO(data), formats=FORMATS) as image:
                 width, height = image.size
                 where = f"{origin}: {width}x{height} pixels"
@@ -65,7 +66,8 @@ def decode_image(data: bytes, origin: str, side: tuple[int, int] = (1, 2**31)) -
         raise StageError(
             f"{origin}: not a PNG or JPEG image, or a damaged one; expected a whole PNG or JPEG"
         ) from None
-    except OSError as error:
+    except (OSError, ValueError) as error:
+        # Pillow raises ValueError for some damaged chunks ("Truncated IHDR chunk"), OSError for others.
         raise StageError(f"{origin}: cannot be decoded ({error}); expected a PNG or JPEG image") from None
     return grey
 

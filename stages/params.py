@@ -180,7 +180,9 @@ def read_mapping(path: Path) -> dict:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or "invalid YAML"
+        # A scanner's or parser's error has a problem and a mark; a reader's (a control
+        # character) says what it is in its first line.
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise StageError(f"{path}: not valid YAML{line}: {problem}") from None
     if not isinstance(document, dict):
         raise StageError(f"{path}: expected a mapping of keys to values, found {type(document).__name__}")

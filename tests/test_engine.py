@@ -1,5 +1,8 @@
 """The NumPy engine: forward pass by hand, losses, optimizers, schedules, initialisation, training."""
 
+import math
+import warnings
+
 import numpy as np
 import pytest
 
@@ -243,10 +246,58 @@ def test_training_visits_each_sample_once_per_epoch_as_a_plain_loop_would() -> N
     assert trained.theta.tobytes() == plain.theta.tobytes()
 
 
-def test_divergence_is_reported_with_its_epoch() -> None:
-    with pytest.raises(mlp.TrainingDivergedError, match="epoch 1") as raised:
-        train_on_blobs(0, lr=1e30)
+def test_divergence_is_reported_with_its_epoch_once_and_without_warnings() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow warning would surface as an error here
+        with pytest.raises(mlp.TrainingDivergedError, match="epoch 1") as raised:
+            train_on_blobs(0, lr=1e30)
     assert raised.value.epoch == 1
+    assert not math.isfinite(raised.value.loss)
+
+
+def test_training_equals_the_loop_its_docstring_describes_written_out_plainly() -> None:
+    """Each epoch a fresh permutation; each batch augmented, then one step at the cosine
+    schedule's rate, then every weight matrix (not the biases) shrunk by lr * weight_decay.
+    The history holds each epoch's mean training loss, the rate of its last step and the
+    validation figures, and on_epoch receives each record as it is made."""
+    X, y = blobs(np.random.default_rng(0), 600)
+    X, y, X_val, y_val = X[:500], y[:500], X[500:], y[500:]  # 500 = 15 batches of 32 and one of 20
+
+    def jitter(xb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return xb + rng.normal(0, 0.1, xb.shape).astype(xb.dtype)
+
+    def network() -> MLP:
+        return MLP.initialise(20, [8, 6], 3, make_activation("relu"), np.random.default_rng(1))
+
+    loss, trained, seen = make_loss("cross_entropy"), network(), []
+    history = mlp.train(
+        trained, X, y, X_val, y_val, loss=loss, optimizer=make_optimizer("adam"), epochs=3, batch_size=32,
+        learning_rate=0.01, schedule="cosine", weight_decay=0.1, rng=np.random.default_rng(2),
+        augment=jitter, on_epoch=seen.append,
+    )  # fmt: skip
+
+    plain, adam, rng = network(), make_optimizer("adam"), np.random.default_rng(2)
+    total_steps, step, expected = 3 * 16, 0, []
+    for epoch in (1, 2, 3):
+        order, loss_sum = rng.permutation(500), 0.0
+        for start in range(0, 500, 32):
+            rows = order[start : start + 32]
+            xb = jitter(X[rows], rng)
+            lr = 0.01 * 0.5 * (1 + math.cos(math.pi * step / total_steps))
+            value, gradient = plain.loss_and_gradient(xb, y[rows], loss)
+            adam.step(plain.theta, gradient, lr)
+            for W in plain.weights:
+                W *= np.float32(1 - lr * 0.1)
+            loss_sum += value * len(rows)
+            step += 1
+        val_loss, _ = loss(plain.logits(X_val), y_val)
+        val_accuracy = (plain.predict(X_val) == y_val).mean()
+        expected.append((epoch, lr, loss_sum / 500, val_loss, val_accuracy))
+    assert trained.theta.tobytes() == plain.theta.tobytes()
+    assert seen == history
+    for record, figures in zip(history, expected, strict=True):
+        assert (record.epoch, record.learning_rate, record.train_loss, record.val_loss) == figures[:4]
+        assert record.val_accuracy == pytest.approx(figures[4], abs=1e-12)
 
 
 def test_random_shift_moves_the_batch_by_one_offset_within_bounds() -> None:

@@ -6,7 +6,7 @@ import pytest
 from conftest import REPO, write_params
 
 from stages.cli import StageError
-from stages.params import load_params
+from stages.params import RULES, load_params
 
 
 def test_repository_params_are_valid_and_reproduce_the_original_network() -> None:
@@ -59,16 +59,130 @@ def test_missing_key(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (None, "params.yaml: file not found"),
-        ("hidden: [30\n", "params.yaml: not valid YAML at line 2"),
+        (None, "file not found; run from the repository root"),
+        (
+            b"hidden: \xff\n",
+            "cannot be read ('utf-8' codec can't decode byte 0xff in position 8: invalid start byte)",
+        ),
+        ("hidden: [30\n", "not valid YAML at line 2: expected ',' or ']', but got '<stream end>'"),
+        ("a: b: c\n", "not valid YAML at line 1: mapping values are not allowed here"),
+        (
+            "hidden: \x07\n",
+            "not valid YAML: unacceptable character #x0007: special characters are not allowed",
+        ),
         ("- 1\n- 2\n", "expected a mapping of keys to values, found list"),
         ("", "expected a mapping of keys to values, found NoneType"),
-        ("hidden: !!python/object/apply:os.system ['true']\n", "not valid YAML"),
+        (
+            "hidden: !!python/object/apply:os.system ['true']\n",
+            "not valid YAML at line 1: could not determine a constructor for the tag "
+            "'tag:yaml.org,2002:python/object/apply:os.system'",
+        ),
     ],
 )
-def test_unreadable_params_file(tmp_path: Path, text: str | None, message: str) -> None:
+def test_unreadable_params_file(tmp_path: Path, text: str | bytes | None, message: str) -> None:
     path = tmp_path / "params.yaml"
-    if text is not None:
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    elif text is not None:
         path.write_text(text)
-    with pytest.raises(StageError, match=message):
+    with pytest.raises(StageError) as raised:
         load_params(path)
+    assert str(raised.value) == f"{path}: {message}"
+
+
+def test_an_unknown_key_is_named_with_the_closest_known_one(tmp_path: Path) -> None:
+    path = write_params(tmp_path / "params.yaml", hiden=30)
+    with pytest.raises(StageError) as raised:
+        load_params(path)
+    assert str(raised.value) == f"{path}: unknown key 'hiden'; did you mean 'hidden'?"
+
+
+@pytest.mark.parametrize(
+    ("hidden", "problem"),
+    [
+        ([], "[] has 0 layers"),
+        ([8] * 9, "[8, 8, 8, 8, 8, 8, 8, 8, 8] has 9 layers"),
+        ([64, 0], "[64, 0]: layer 2: 0 is not allowed"),
+        ([0, 64], "[0, 64]: layer 1: 0 is not allowed"),
+        ([64, 32.5], "[64, 32.5]: layer 2: 32.5 is not a whole number"),
+    ],
+)
+def test_a_bad_list_of_widths_names_the_layer(tmp_path: Path, hidden: list, problem: str) -> None:
+    path = write_params(tmp_path / "params.yaml", hidden=hidden)
+    with pytest.raises(StageError) as raised:
+        load_params(path)
+    assert str(raised.value) == f"{path}: hidden: {problem}; expected {RULES['hidden'].expected}"
+
+
+# Every key's bounds: values just inside are accepted, values just outside refused with
+# the whole message, what would be accepted included.
+BOUNDS = {
+    "hidden": ([1, 65536, [1], [65536] * 8], [0, 65537], "a whole number from 1 to 65536, or a list of 1 to 8 of them, one per hidden layer"),
+    "lr": ([1e-9, 10], [0, 10.001], "a number above 0 and at most 10"),
+    "loss": (["mae", "cross_entropy", "quadratic"], ["hinge"], "one of mae, cross_entropy, quadratic"),
+    "mae_floor": ([0, 0.999], [-0.001, 1], "a number from 0 up to (not including) 1"),
+    "activation": (["leaky_relu", "relu", "sigmoid", "tanh"], ["swish"], "one of leaky_relu, relu, sigmoid, tanh"),
+    "epochs": ([1, 10000], [0, 10001], "a whole number from 1 to 10000"),
+    "patience": ([0, 10000], [-1, 10001], "a whole number from 0 to 10000"),
+    "batch_size": ([1, 60000], [0, 60001], "a whole number from 1 to 60000"),
+    "optimizer": (["sgd", "momentum", "adam"], ["lbfgs"], "one of sgd, momentum, adam"),
+    "weight_decay": ([0, 0.999], [-0.001, 1], "a number from 0 up to (not including) 1"),
+    "augment_shift": ([0, 4], [-1, 5], "a whole number from 0 to 4"),
+    "lr_schedule": (["constant", "cosine"], ["step"], "one of constant, cosine"),
+    "seed": ([0, 2**32 - 1], [-1, 2**32], "a whole number from 0 to 4294967295"),
+    "init": (["auto", "he", "xavier"], ["lecun"], "one of auto, he, xavier"),
+    "leaky_slope": ([0, 0.999], [-0.001, 1], "a number from 0 up to (not including) 1"),
+    "momentum": ([0, 0.999], [-0.001, 1], "a number from 0 up to (not including) 1"),
+    "threads": ([1, 256], [0, 257], "a whole number from 1 to 256"),
+    "kernels": (["pinned", "native"], ["fast"], "one of pinned, native"),
+    "val_size": ([1, 59999], [0, 60000], "a whole number from 1 to 59999"),
+    "source": (["pypi", "openml", "idx"], ["kaggle"], "one of pypi, openml, idx"),
+    "idx_mirrors": ([[], ["http://a.example/", "https://b.example/"]], [["http://a.example/", "ftp://b.example/"]], "a list of http:// or https:// base URLs, or [] for the public mirrors"),
+    "idx_dir": (["", "some/folder"], [], "a folder path, or '' to download"),
+    "download_timeout": ([0.001, 600], [0, 600.5], "a number of seconds above 0 and at most 600"),
+    "download_attempts": ([1, 10], [0, 11], "a whole number from 1 to 10"),
+}  # fmt: skip
+
+
+def test_every_key_has_its_bounds_checked_here() -> None:
+    assert list(BOUNDS) == list(RULES)
+
+
+@pytest.mark.parametrize("key", list(BOUNDS))
+def test_each_key_accepts_its_bounds_and_refuses_just_beyond_them(tmp_path: Path, key: str) -> None:
+    accepted, refused, expected = BOUNDS[key]
+    for value in accepted:
+        params = load_params(write_params(tmp_path / "params.yaml", **{key: value}))
+        assert getattr(params, key) == value
+    for value in refused:
+        path = write_params(tmp_path / "params.yaml", **{key: value})
+        with pytest.raises(StageError) as raised:
+            load_params(path)
+        assert str(raised.value) == f"{path}: {key}: {value!r} is not allowed; expected {expected}"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("epochs", 3.0, "is not a whole number"),
+        ("epochs", True, "is not a whole number"),
+        ("lr", False, "is not a number"),
+        ("lr", [0.1], "is not a number"),
+        ("loss", 3, "is not text"),
+        ("idx_mirrors", "http://a.example/", "is not a list of text"),
+        ("idx_mirrors", [3], "is not a list of text"),
+        ("hidden", "64,32", "is not a whole number"),
+    ],
+)
+def test_a_value_of_the_wrong_kind_is_refused_with_what_is_accepted(
+    tmp_path: Path, key: str, value: object, problem: str
+) -> None:
+    path = write_params(tmp_path / "params.yaml", **{key: value})
+    with pytest.raises(StageError) as raised:
+        load_params(path)
+    assert str(raised.value) == f"{path}: {key}: {value!r} {problem}; expected {RULES[key].expected}"
+
+
+def test_an_integer_learning_rate_is_read_as_a_float(tmp_path: Path) -> None:
+    params = load_params(write_params(tmp_path / "params.yaml", lr=1))
+    assert params.lr == 1.0 and isinstance(params.lr, float)

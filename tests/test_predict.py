@@ -87,10 +87,14 @@ OVER_20_MB = "is too large; expected an image of at most 20971520 bytes"
         (lambda path: os.truncate(path.write_bytes(b"") or path, 21 * 2**20), f"22020096 bytes {OVER_20_MB}"),
         (lambda path: Image.new("L", (40, 40), 255).save(path), "no digit found (the image is blank)"),
         (lambda path: path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 50), "not a PNG or JPEG image"),
+        (
+            lambda path: path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\x00IHDR"),
+            "cannot be decoded (Truncated IHDR chunk); expected a PNG or JPEG image",
+        ),
     ],
     ids=[
         "text file", "empty file", "oversized image", "decompression bomb", "over 20 MB", "blank image",
-        "damaged PNG",
+        "damaged PNG", "truncated PNG header",
     ],
 )  # fmt: skip
 def test_bad_images_end_in_one_line(trained_repo: Path, tmp_path: Path, make, message: str) -> None:
