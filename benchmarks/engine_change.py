@@ -6,8 +6,9 @@ What a change to the engine costs in speed. The other commit is checked out into
 temporary git worktree that reads this tree's data/prepared; each round runs one
 process per side, alternately, each training `--epochs` epochs with its own tree's
 params.yaml through the train stage's own `fit`, on one thread. The first epoch of each
-process is left out (caches warm up), the median of the rest is each side's epoch time,
-and the ratio of the two medians is the change.
+process is left out (caches warm up), the median of the rest is each side's epoch time.
+The change is the median of the rounds' ratios (each round's after / before, side by
+side, so that the machine's drift cancels), with their range.
 """
 
 import argparse
@@ -65,9 +66,13 @@ def main() -> None:
             shutil.rmtree(before / "data" / "prepared", ignore_errors=True)
             (before / "data" / "prepared").symlink_to(REPO / "data" / "prepared")
             times: dict[str, list[float]] = {"before": [], "after": []}
+            ratios = []
             for _ in range(args.rounds):
-                times["before"] += epoch_times(before, args.epochs)
-                times["after"] += epoch_times(REPO, args.epochs)
+                round_before = epoch_times(before, args.epochs)
+                round_after = epoch_times(REPO, args.epochs)
+                ratios.append(statistics.median(round_after) / statistics.median(round_before))
+                times["before"] += round_before
+                times["after"] += round_after
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(before)], cwd=REPO, check=True)
     medians = {side: statistics.median(seconds) for side, seconds in times.items()}
@@ -75,7 +80,10 @@ def main() -> None:
     print(f"epoch of the train stage, median of {count} ({args.rounds} rounds, alternating), one thread:")
     print(f"  {args.before}: {medians['before']:.4f} s")
     print(f"  work tree: {medians['after']:.4f} s")
-    print(f"  work tree / {args.before}: {medians['after'] / medians['before']:.3f}")
+    print(
+        f"  work tree / {args.before}: {statistics.median(ratios):.3f} "
+        f"(median of the rounds' ratios; {min(ratios):.3f}-{max(ratios):.3f})"
+    )
 
 
 if __name__ == "__main__":
