@@ -2,7 +2,7 @@
 
 Fails (exit 1) if fewer than FLOOR of the engine's (mlp) mutants were killed. Params
 checking's score is reported beside it: most of its survivors are in the rules' factories,
-which run once, at import, where mutmut cannot switch a mutant in (the README says how
+which run once, at import, where mutmut cannot switch a mutant in (docs/tests.md says how
 they are tested instead).
 """
 

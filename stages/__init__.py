@@ -1,4 +1,6 @@
-"""The pipeline's stages: one module each (fetch, prepare, train, evaluate), run by dvc.yaml.
+"""The pipeline's stages, run by dvc.yaml: one module each (check, fetch, prepare, train,
+evaluate), and what they share, with the commands too: params, files, datasets, the model
+file, pictures, scores, kernels, layout and how a stage ends (cli).
 
 The CPU kernels are chosen here, on the package's first import and before any stage
 imports NumPy, because NumPy and OpenBLAS fix theirs when they load (stages/kernels.py).

@@ -1,3 +1,6 @@
+"""Shared fixtures and helpers: synthetic MNIST, copies and clones of this repository with
+DVC, and the runner of commands in them."""
+
 import hashlib
 import json
 import os

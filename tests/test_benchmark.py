@@ -1,4 +1,4 @@
-"""The speed benchmarks run end to end (on a small synthetic set; its timings are for the README)."""
+"""The speed benchmarks run end to end (on a small synthetic set; its timings are for docs/speed.md)."""
 
 import statistics
 import time
@@ -13,6 +13,8 @@ from benchmarks import kernels
 from benchmarks.networks import Network
 from benchmarks.speed import OPTIONAL, contenders, contiguous_batches, race, read_data, whole_runs
 from stages.prepare import prepare
+
+pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 
 
 @pytest.fixture

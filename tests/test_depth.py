@@ -11,6 +11,8 @@ from conftest import clone_with_outputs, run, stages_run
 from test_draw import address_of, drawing, post, start
 from test_predict import predict
 
+pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
+
 DIGITS = Path(__file__).parent / "digits"
 
 

@@ -23,16 +23,16 @@ import pytest
 from conftest import REPO
 from PIL import Image
 
-from stages.draw import MAX_CONNECTIONS, REQUEST_DEADLINE, DrawServer
+from commands.draw import MAX_CONNECTIONS, REQUEST_DEADLINE, DrawServer
+from commands.predict import predict
 from stages.model_file import load_model
-from stages.predict import predict
 
 DIGITS = REPO / "tests" / "digits"
 
 
 def start(*arguments: str, cwd: Path = REPO) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "stages.draw", *arguments], cwd=cwd, text=True,
+        [sys.executable, "-m", "commands.draw", *arguments], cwd=cwd, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env=os.environ | {"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"},
     )  # fmt: skip

@@ -24,8 +24,10 @@ from hypothesis import strategies as st
 from PIL import Image
 from test_draw import DIGITS, address_of, drawing, post, start
 
+from commands.images import decode_image
 from stages.cli import StageError
-from stages.images import decode_image
+
+pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 
 EXAMPLES = 1000
 FUZZ = settings(

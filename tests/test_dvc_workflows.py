@@ -6,11 +6,14 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import clone_with_outputs, experiments, make_copy, run, run_queue, stages_run, update_params
 from test_reliability import lock_outputs
 from test_sources import idx_bytes
 
 from stages.sources import idx
+
+pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 
 
 def test_plots_show_draws_every_plot_once_with_its_title(trained_repo: Path) -> None:

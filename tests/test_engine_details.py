@@ -1,6 +1,6 @@
 """The engine's small promises that training-level tests cannot see: defaults, bounds,
-messages, edge values. Each was found by mutation testing (see the README's development
-section): a version of the engine with that one detail wrong passed every other test."""
+messages, edge values. Each was found by mutation testing (docs/tests.md): a
+version of the engine with that one detail wrong passed every other test."""
 
 import numpy as np
 import pytest

@@ -19,6 +19,8 @@ from conftest import REPO, environment, update_params, write_params
 from stages import kernels
 from stages.layout import array_path
 
+pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
+
 # `python -m stages.train` with params.yaml's defaults but 1 epoch, on the first 5,000
 # images of the prepared training set: on every x86-64 CPU with AVX2 and FMA, pinned.
 # A change to the engine or to the defaults changes it, as it changes dvc.lock.

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from conftest import clone_with_outputs, environment, make_copy, run, stages_run
 
+pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
+
 STAGES = ("check", "fetch", "prepare", "train", "evaluate")
 
 

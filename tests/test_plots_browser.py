@@ -13,6 +13,8 @@ import pytest
 from conftest import run
 from test_draw_browser import CHROMEDRIVER, CHROMIUM, webdriver
 
+pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
+
 CHARTS = 4  # the linear, bar and confusion plots of dvc.yaml; the two images are <img>s
 DRAWN = "return document.querySelectorAll('.vega-embed .marks').length"  # a chart's own svg or canvas
 

@@ -1,7 +1,9 @@
-"""The README, run as a new user would: every console block, top to bottom, in a fresh clone.
+"""The README and docs/, run as a new user would: every console block, page after page,
+top to bottom, in one fresh clone.
 
-In a block of README.md fenced as `console`, each `$ ` line is a command and the lines
-under it are what it prints: each must appear in its output (with whitespace,
+In a block fenced as `console`, each `$ ` line is a command and the lines under it are
+what it prints (a command ending in a heredoc, `<<'EOF'`, takes the lines up to `EOF`
+as its input): each must appear in its output (with whitespace,
 experiment revisions, times and tree glyphs set aside), and `...` stands for lines left
 out. A command shown with no output must print nothing. A command must succeed unless
 what it shows holds an `error:` line. The README's example paths are replaced by
@@ -17,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, environment, make_copy
+
+pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 
 SET_UP = {
     "python3 -m venv .venv && . .venv/bin/activate": "true",
@@ -35,16 +39,40 @@ class Command:
     shown: list[str]
 
 
+# The pages in the order they are run: each goes on from the state the one before left.
+DOCUMENTS = [
+    "README.md", "docs/workflow.md", "docs/search.md", "docs/predict-and-draw.md", "docs/network.md",
+    "docs/learning.md", "docs/engine.md", "docs/mnist.md", "docs/reproducibility.md", "docs/speed.md",
+    "docs/reliability.md", "docs/tests.md",
+]  # fmt: skip
+
+
 def console_commands(text: str) -> list[Command]:
-    """Every command of the README's console blocks, in order, with what it is shown to print."""
+    """Every command of a page's console blocks, in order, with what it is shown to print."""
     commands: list[Command] = []
     for block in re.findall(r"^```console\n(.*?)^```", text, flags=re.S | re.M):
-        for line in block.splitlines():
-            if line.startswith("$ "):
+        lines = iter(block.splitlines())
+        for line in lines:
+            heredoc = re.search(r"<<'(\w+)'$", line)
+            if line.startswith("$ ") and heredoc:
+                body = list(iter(lines.__next__, heredoc[1]))
+                commands.append(Command("\n".join([line[2:], *body, heredoc[1]]), []))
+            elif line.startswith("$ "):
                 commands.append(Command(line[2:], []))
             else:
                 commands[-1].shown.append(line)
     return commands
+
+
+def test_every_page_of_the_docs_is_run() -> None:
+    assert sorted(DOCUMENTS) == sorted(
+        ["README.md", *(f"docs/{page.name}" for page in (REPO / "docs").glob("*.md"))]
+    )
+
+
+def test_a_heredoc_is_the_commands_input() -> None:
+    page = "```console\n$ python - <<'EOF'\nprint(1)\nEOF\n1\n$ true\n```\n"
+    assert console_commands(page) == [Command("python - <<'EOF'\nprint(1)\nEOF", ["1"]), Command("true", [])]
 
 
 def replaced(text: str, replacements: dict[str, str]) -> str:
@@ -64,11 +92,11 @@ def check(command: Command, output: str, returncode: int) -> None:
     context = f"$ {command.line}\n(exit status {returncode})\n{output}"
     expected = [normalised(line) for line in command.shown if line.strip() and line.strip() != "..."]
     if not command.shown:
-        assert not "".join(printed), f"printed what the README does not show:\n{context}"
+        assert not "".join(printed), f"printed what the page does not show:\n{context}"
     for line in expected:
         assert any(line in actual for actual in printed), f"did not print {line!r}:\n{context}"
     failing = any(line.startswith("error:") for line in expected)
-    assert (returncode != 0) == failing, f"exit status {returncode} is not what the README shows:\n{context}"
+    assert (returncode != 0) == failing, f"exit status {returncode} is not what the page shows:\n{context}"
 
 
 def test_every_console_block_of_the_readme_runs_as_written(tmp_path: Path) -> None:
@@ -87,8 +115,8 @@ def test_every_console_block_of_the_readme_runs_as_written(tmp_path: Path) -> No
         for role in ("AUTHOR", "COMMITTER")
         for field, value in (("NAME", "README reader"), ("EMAIL", "reader@example.invalid"))
     }
-    commands = console_commands((REPO / "README.md").read_text())
-    assert len(commands) > 30, "the README's console blocks were not found"
+    commands = [command for page in DOCUMENTS for command in console_commands((REPO / page).read_text())]
+    assert len(commands) > 30, "the console blocks were not found"
 
     folder, where = home, tmp_path / "cwd"
     for command in commands:
@@ -125,3 +153,23 @@ def test_the_comparison_itself(shown: list[str], printed: str, returncode: int, 
     else:
         with pytest.raises(AssertionError):
             check(command, printed, returncode)
+
+
+def anchors(page: Path) -> set[str]:
+    """GitHub's anchors for a page's headings: lower case, punctuation dropped, spaces as -."""
+    headings = re.findall(r"^#+ (.+)$", page.read_text(), flags=re.M)
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
+def test_every_link_between_the_pages_resolves() -> None:
+    broken = []
+    for name in DOCUMENTS:
+        page = REPO / name
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
+            if target.startswith(("http://", "https://")):
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.exists() or (anchor and anchor not in anchors(linked)):
+                broken.append(f"{name}: {target}")
+    assert not broken, "links that lead nowhere:\n" + "\n".join(broken)

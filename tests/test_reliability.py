@@ -18,6 +18,8 @@ from threadpoolctl import threadpool_limits
 
 import mlp
 
+pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
+
 
 def start(command: list[str], root: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     """`command` in its own session, like a job started at a terminal."""

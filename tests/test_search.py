@@ -23,6 +23,8 @@ from commands.search import hide_password
 from commands.search_space import load_space
 from stages.files import read_npz
 
+pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
+
 SPACE = {
     "study": "quick",
     "trials": 4,

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from conftest import clone_with_outputs, environment, run, tracked_files
 
+pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
+
 WAY_BACK = "git read-tree HEAD && git checkout -- . && dvc checkout"
 OLD_WAY_BACK = "git checkout -- . && dvc checkout"
 

@@ -2,9 +2,9 @@
 
     mlp-draw [--port 8765] [--model PATH] [--host 127.0.0.1] [--open]
 
-It serves one page (stages/draw.html) and prints its address. While you draw, the page
+It serves one page (commands/draw.html) and prints its address. While you draw, the page
 sends the canvas as a PNG; the server puts it into MNIST's form with the same code as
-mlp-predict (stages/images.py), runs the network in NumPy through the mlp package and
+mlp-predict (commands/images.py), runs the network in NumPy through the mlp package and
 answers with what the page shows: the 28x28 input the network receives, every hidden
 unit's activation, and the ten probabilities. The page itself computes nothing of the
 network and loads nothing from elsewhere, so it works offline.
@@ -41,10 +41,10 @@ from pathlib import Path
 
 import numpy as np
 
+from commands.images import decode_image, to_mnist
 from mlp import MLP
 from mlp.losses import softmax
 from stages.cli import StageError, run_stage
-from stages.images import decode_image, to_mnist
 from stages.model_file import find_model, load_model
 from stages.pictures import unit_picture
 

@@ -1,12 +1,12 @@
-"""Predict the digit in each image with the trained network.
+"""mlp-predict: the digit in each image, read by the trained network.
 
-    mlp-predict IMAGE [IMAGE ...]        (or: python -m stages.predict IMAGE ...)
+    mlp-predict IMAGE [IMAGE ...]        (or: python -m commands.predict IMAGE ...)
 
 It uses the pipeline's model, models/model.npz of the repository it is run in (from
 any folder inside it), or the one --model names. Each image gets one line: its
 prediction, or what is wrong with it; the exit status is 2 if any image failed.
 
-Each image is first put into MNIST's form (stages/images.py).
+Each image is first put into MNIST's form (commands/images.py).
 """
 
 import argparse
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from commands.images import read_image, to_mnist
 from stages.cli import StageError, run_stage
-from stages.images import read_image, to_mnist
 from stages.model_file import find_model, load_model
 
 
