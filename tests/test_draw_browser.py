@@ -1,11 +1,13 @@
 """mlp-draw in a real browser: Debian's Chromium, driven through chromium-driver by Selenium.
 
 Real strokes are drawn on the canvas with the mouse (a 7 as two drags, then a 1), and
-the page must show the prediction, probabilities that sum to 1, a hidden layer that
-changed, and a clean slate after Clear. Set MLP_DRAW_SCREENSHOT=PATH to keep the
+the page must show the prediction, probabilities that sum to 1, every hidden layer lit
+(with one hidden layer, and with two), and a clean slate after Clear. Set MLP_DRAW_SCREENSHOT=PATH to keep the
 screenshot of the drawn 7 (the README's picture was taken that way).
 """
 
+import dataclasses
+import itertools
 import os
 import shutil
 import signal
@@ -15,6 +17,10 @@ from pathlib import Path
 
 import pytest
 from test_draw import address_of, start
+
+from stages.model_file import load_model
+from stages.params import load_params
+from stages.train import Outputs, train
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 
@@ -35,9 +41,26 @@ from selenium.webdriver.common.by import By  # noqa: E402
 PAD_SIDE = 280
 
 
+@pytest.fixture(scope="module", params=[[30], [32, 16]], ids=["one hidden layer", "two hidden layers"])
+def model_path(
+    request: pytest.FixtureRequest, trained_repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The pipeline's model, or one with two hidden layers trained the train stage's way."""
+    if request.param == [30]:
+        return trained_repo / "models" / "model.npz"
+    params = dataclasses.replace(load_params(trained_repo / "params.yaml"), hidden=request.param)
+    folder = tmp_path_factory.mktemp("two-layers")
+    train(
+        params,
+        trained_repo / "data" / "prepared",
+        Outputs(*(folder / name for name in ("m.npz", "h.csv", "v.json"))),
+    )
+    return folder / "m.npz"
+
+
 @pytest.fixture(scope="module")
-def browser(trained_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
-    server = start("--port", "0", "--model", str(trained_repo / "models" / "model.npz"))
+def browser(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+    server = start("--port", "0", "--model", str(model_path))
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
@@ -89,10 +112,17 @@ def shown(driver: webdriver.Chrome) -> dict:
             digit: document.getElementById('prediction').dataset.digit,
             probabilities: [...document.querySelectorAll('#bars .bar')].map(b => Number(b.dataset.p)),
             hidden: [...document.querySelectorAll('#layers .unit')].map(u => Number(u.dataset.activation)),
+            layers: [...document.querySelectorAll('#layers .units')].map(grid => grid.children.length),
             seen: Array.from(document.getElementById('seen').getContext('2d')
                 .getImageData(0, 0, 28, 28).data).filter((v, i) => i % 4 === 0).reduce((a, b) => a + b, 0),
         };"""
     )
+
+
+def layer_bounds(widths: list[int]) -> list[tuple[int, int]]:
+    """Where each layer's units are in the page's flat list of units."""
+    ends = list(itertools.accumulate(widths))
+    return list(zip([0, *ends[:-1]], ends, strict=True))
 
 
 def read_as(driver: webdriver.Chrome, digit: str) -> dict:
@@ -102,9 +132,10 @@ def read_as(driver: webdriver.Chrome, digit: str) -> dict:
     return shown(driver)
 
 
-def test_drawing_a_seven_then_clearing_then_a_one(browser: webdriver.Chrome) -> None:
+def test_drawing_a_seven_then_clearing_then_a_one(browser: webdriver.Chrome, model_path: Path) -> None:
     before = shown(browser)
     assert before["digit"] == "" and not any(before["hidden"]) and before["seen"] == 0
+    assert before["layers"] == load_model(model_path).widths
 
     drag(browser, (60, 55), (215, 55))
     drag(browser, (215, 55), (115, 240))
@@ -112,9 +143,12 @@ def test_drawing_a_seven_then_clearing_then_a_one(browser: webdriver.Chrome) -> 
     assert sum(seven["probabilities"]) == pytest.approx(1, abs=1e-3)
     assert max(seven["probabilities"]) == seven["probabilities"][7]
     assert any(seven["hidden"]) and seven["seen"] > 0
+    assert all(any(seven["hidden"][start:stop]) for start, stop in layer_bounds(before["layers"])), (
+        "a layer stayed dark"
+    )
     screenshot = browser.get_screenshot_as_png()
     assert screenshot.startswith(b"\x89PNG")
-    if os.environ.get("MLP_DRAW_SCREENSHOT"):
+    if os.environ.get("MLP_DRAW_SCREENSHOT") and len(before["layers"]) == 1:
         Path(os.environ["MLP_DRAW_SCREENSHOT"]).write_bytes(screenshot)
 
     browser.find_element(By.ID, "clear").click()
