@@ -74,12 +74,12 @@ class MLP:
         `hidden`): weights from the scheme suited to the activation, zero biases."""
         widths = [hidden] if isinstance(hidden, int) else list(hidden)
         sizes = [n_inputs, *widths, n_outputs]
-        weights = []
-        for fan_in, fan_out in itertools.pairwise(sizes[:-1]):
-            if scheme_for(activation.name, init) == "he":
-                weights.append(he_normal(fan_in, fan_out, rng, getattr(activation, "slope", 0.0)))
-            else:
-                weights.append(xavier_normal(fan_in, fan_out, rng))
+        into_hidden = itertools.pairwise(sizes[:-1])
+        if scheme_for(activation.name, init) == "he":
+            slope = getattr(activation, "slope", 0.0)
+            weights = [he_normal(fan_in, fan_out, rng, slope) for fan_in, fan_out in into_hidden]
+        else:
+            weights = [xavier_normal(fan_in, fan_out, rng) for fan_in, fan_out in into_hidden]
         # The output layer feeds a softmax, not a rectifier: Xavier suits it whatever f is.
         weights.append(xavier_normal(sizes[-2], n_outputs, rng))
         return cls(
