@@ -168,7 +168,6 @@ class Outcome:
     """What a finished trial measured, and where its time went."""
 
     value: float
-    experiment: str
     train_s: float
     trial_s: float
     push_s: float
@@ -361,9 +360,8 @@ class Worker:
         train_start = stages.get("train", finished)
         train_end = min([t for t in stages.values() if t > train_start], default=finished)
         return Outcome(
-            value=float(metrics[self.space.objective]), experiment=name,
-            train_s=round(train_end - train_start, 2), trial_s=round(pushed - start, 2),
-            push_s=round(pushed - finished, 2),
+            value=float(metrics[self.space.objective]), train_s=round(train_end - train_start, 2),
+            trial_s=round(pushed - start, 2), push_s=round(pushed - finished, 2),
         )  # fmt: skip
 
     def interrupt(self) -> None:
@@ -408,9 +406,11 @@ class Printer:
 
 def test_accuracy(root: Path, experiment: str, upstream: bool) -> float | None:
     """The test accuracy of one experiment: the test set, looked at for the chosen trial only."""
-    if upstream and not git("for-each-ref", f"refs/exps/**/{experiment}", cwd=root):
+    find_ref = ("for-each-ref", "--format=%(refname)", f"refs/exps/**/{experiment}")
+    ref = git(*find_ref, cwd=root)
+    if not ref and upstream:
         output(["dvc", "exp", "pull", "--no-cache", "origin", experiment], root)
-    ref = git("for-each-ref", "--format=%(refname)", f"refs/exps/**/{experiment}", cwd=root)
+        ref = git(*find_ref, cwd=root)
     if not ref:
         return None
     return json.loads(git("show", f"{ref.splitlines()[0]}:metrics/test.json", cwd=root))["test_accuracy"]
