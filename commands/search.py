@@ -337,7 +337,7 @@ class Worker:
         log.parent.mkdir(parents=True, exist_ok=True)
         stages: dict[str, float] = {}
         start = time.perf_counter()
-        with log.open("w") as written:
+        with log.open("w", buffering=1) as written:  # line by line: `tail -f` shows the trial live
             self.process = subprocess.Popen(
                 command, cwd=self.workspace, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                 env=environment(), start_new_session=True,  # Ctrl-C reaches it through this worker
@@ -494,7 +494,7 @@ def main() -> None:
             which = (
                 f"trial {', '.join(map(str, stopped))} marked failed and queued to run again"
                 if stopped
-                else "no trial was running"
+                else "no trial was interrupted"
             )
             print(f"mlp-search: stopped: {which}; the workspace is as it was", file=sys.stderr)
             raise SystemExit(130) from None
