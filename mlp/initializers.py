@@ -9,7 +9,7 @@ import numpy as np
 INITIALIZERS = ("auto", "he", "xavier")
 
 
-def he_normal(fan_in: int, fan_out: int, rng: np.random.Generator, leaky_slope: float = 0.0) -> np.ndarray:
+def he_normal(fan_in: int, fan_out: int, rng: np.random.Generator, leaky_slope: float) -> np.ndarray:
     """N(0, 2 / ((1 + slope^2) fan_in)): He et al. 2015, eq. 15."""
     std = np.sqrt(2.0 / ((1.0 + leaky_slope**2) * fan_in))
     return rng.normal(0.0, std, size=(fan_in, fan_out))
