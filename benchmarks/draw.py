@@ -88,7 +88,7 @@ def main() -> None:
             "round trip of the page's request on 127.0.0.1": timed(round_trip, args.repeats),
         }
     finally:
-        server.send_signal(signal.SIGINT)
+        server.send_signal(signal.SIGTERM)  # as Ctrl-C, and it arrives whatever this process inherited
         server.communicate(timeout=30)
 
     print(

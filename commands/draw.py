@@ -1,6 +1,6 @@
 """mlp-draw: draw a digit and watch the network read it, live, in a local web page.
 
-    mlp-draw [--port 8765] [--model PATH] [--host 127.0.0.1] [--open]
+    mlp-draw [--port 8765] [--model PATH] [--host 127.0.0.1] [--allow-host NAME] [--open]
 
 It serves one page (commands/draw.html) and prints its address. While you draw, the page
 sends the canvas as a PNG; the server puts it into MNIST's form with the same code as
@@ -12,7 +12,8 @@ network and loads nothing from elsewhere, so it works offline.
 The server is the standard library's ThreadingHTTPServer: the page needs one HTML file
 and two JSON routes, which a web framework would serve no better while adding a
 dependency, and a thread per request lets several pages (or a page and a benchmark) be
-answered at once. It listens on 127.0.0.1 unless --host says otherwise.
+answered at once. It listens on 127.0.0.1 unless --host says otherwise, and answers only
+requests that name it as their Host, never another site's page (commands/draw_hosts.py).
 
 Careless or hostile clients cost it little: a request must arrive whole, headers and
 body, within REQUEST_DEADLINE seconds of its connection, or the connection is closed and
@@ -41,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
+from commands.draw_hosts import HostPolicy, checked_host_name
 from commands.images import decode_image, to_mnist
 from mlp import MLP
 from mlp.losses import softmax
@@ -55,6 +57,7 @@ PAGE = Path(__file__).with_name("draw.html")
 MAX_BODY = 2**20
 CANVAS_SIDE = (28, 1024)
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+MAX_REFUSED_NAMES = 100  # refused Host names reported on the console, each once
 REQUEST_DEADLINE = 10.0  # seconds from a connection's start for its whole request to arrive
 MAX_CONNECTIONS = 64  # served at once, each on a thread of its own
 BUSY = (
@@ -150,9 +153,12 @@ class DrawServer(ThreadingHTTPServer):
     # burst past it has its connections retried a second or more later.
     request_queue_size = 2 * MAX_CONNECTIONS
 
-    def __init__(self, address: tuple[str, int], model: MLP) -> None:
+    def __init__(self, address: tuple[str, int], model: MLP, hosts: HostPolicy) -> None:
         super().__init__(address, DrawHandler)
         self.model = model
+        self.hosts = hosts
+        self.refused_names: set[str] = set()
+        self.refused_lock = threading.Lock()
         self.page = PAGE.read_bytes()
         self.units = json.dumps(
             {"activation": model.activation.name, "widths": model.widths, "pictures": unit_pictures(model)}
@@ -189,6 +195,21 @@ class DrawServer(ThreadingHTTPServer):
             super().process_request_thread(request, client_address)
         finally:
             self.slots.release()
+
+    def report_refused(self, name: str) -> None:
+        """One console line for each Host name refused, the first time only."""
+        with self.refused_lock:
+            if name in self.refused_names or len(self.refused_names) >= MAX_REFUSED_NAMES:
+                return
+            self.refused_names.add(name)
+        try:
+            option = f"--allow-host {checked_host_name(name)}"
+        except ValueError:
+            hint = ""
+        else:
+            hint = f"; if the page is yours under that name, start mlp-draw with {option}"
+        print(f"mlp-draw: refused requests for host {name!r}, which this server does not answer to{hint}",
+              file=sys.stderr, flush=True)  # fmt: skip
 
     def handle_error(self, request: socket.socket, client_address: tuple) -> None:
         """socketserver would print a traceback; a client that left is no error of ours."""
@@ -238,6 +259,7 @@ class DrawHandler(BaseHTTPRequestHandler):
         """Answer with what `route` makes of the request; a fault of the server's own is one
         line on the console and a 500, and a client that left gets no answer."""
         try:
+            self.check_caller()
             status, body, content_type = route()
         except BadRequestError as error:
             self.send_error(error.status, str(error))
@@ -250,6 +272,18 @@ class DrawHandler(BaseHTTPRequestHandler):
             self.send_error(HTTPStatus.INTERNAL_SERVER_ERROR, "the server failed to read this drawing")
         else:
             self.send(status, body, content_type)
+
+    def check_caller(self) -> None:
+        """A 403, before anything is read or computed, for a request another site's page may
+        have made: a Host this server does not answer to, or a POST from another origin."""
+        hosts = self.headers.get_all("Host") or []
+        refused = self.server.hosts.host_name_refused(hosts[0] if len(hosts) == 1 else None)
+        if refused is not None:
+            self.server.report_refused(refused)
+            raise BadRequestError(HTTPStatus.FORBIDDEN, f"this server does not answer to host {refused!r}")
+        origin = self.headers.get("Origin")
+        if self.command == "POST" and not self.server.hosts.allows_origin(origin, hosts[0]):
+            raise BadRequestError(HTTPStatus.FORBIDDEN, f"requests from the page of {origin!r} are refused")
 
     def body(self) -> bytes:
         """The request body, refused before it is read if it is not bounded or too large."""
@@ -309,16 +343,24 @@ def main() -> None:
         "--model", type=Path, help="an .npz model file (default: models/model.npz of this repository)"
     )
     parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: %(default)s)")
+    parser.add_argument(
+        "--allow-host", action="append", default=[], metavar="NAME",
+        help="answer requests that name this host too, e.g. behind a reverse proxy (repeatable)",
+    )  # fmt: skip
     parser.add_argument("--open", action="store_true", help="open the page in the default browser")
     args = parser.parse_args()
 
     def work() -> None:
         if not 0 <= args.port <= 65535:
             raise StageError(f"--port {args.port}: expected a port number from 0 to 65535")
+        try:
+            hosts = HostPolicy(args.host, args.allow_host)
+        except ValueError as error:
+            raise StageError(str(error)) from None
         model_path = args.model or find_model(Path.cwd())
         model = load_model(model_path)
         try:
-            server = DrawServer((args.host, args.port), model)
+            server = DrawServer((args.host, args.port), model, hosts)
         except OSError as error:
             raise StageError(
                 f"cannot listen on {args.host} port {args.port} ({error.strerror}); "

@@ -476,6 +476,13 @@ def main() -> None:
             f"{space.objective} ({space.direction}), commit {baseline[:7]}, {args.workers} worker(s) here"
         )
         stop = threading.Event()
+        # A trial is stopped by the SIGINT this process sends it. Started with SIGINT
+        # ignored (`mlp-search &` in a script), this process would pass the ignoring on
+        # to every trial through exec, and none could be stopped; a handler of its own
+        # is reset to the default at exec instead. Ctrl-C itself stays ignored here, as
+        # the shell asked; SIGTERM still stops the search.
+        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+            signal.signal(signal.SIGINT, lambda signum, frame: None)
         workers = [Worker(i, root, space, storage, baseline, stop, say) for i in range(1, args.workers + 1)]
         for worker in workers:
             threading.Thread(target=worker.run).start()

@@ -22,8 +22,10 @@ import numpy as np
 import pytest
 from conftest import REPO
 from PIL import Image
+from support.signals import ctrl_c_ignored, ctrl_c_reaches_it
 
 from commands.draw import MAX_CONNECTIONS, REQUEST_DEADLINE, DrawServer
+from commands.draw_hosts import HostPolicy
 from commands.predict import predict
 from stages.model_file import load_model
 
@@ -34,7 +36,7 @@ def start(*arguments: str, cwd: Path = REPO) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "commands.draw", *arguments], cwd=cwd, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=os.environ | {"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"},
+        env=os.environ | {"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}, preexec_fn=ctrl_c_reaches_it,
     )  # fmt: skip
 
 
@@ -162,18 +164,17 @@ def test_a_bad_drawing_gets_a_4xx_and_a_short_message_and_the_server_keeps_servi
 
 
 def test_a_huge_body_is_refused_before_it_is_read(url: str) -> None:
-    headers = b"POST /api/read HTTP/1.1\r\nHost: x\r\nContent-Length: 500000000\r\n\r\n"
+    headers = b"POST /api/read HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 500000000\r\n\r\n"
     assert raw_request(url, headers + b'{"image": "').startswith("HTTP/1.0 413")
     assert post(url, drawing((DIGITS / "one.png").read_bytes()))[0] == 200
 
 
 def test_a_body_without_a_length_and_unknown_pages_are_refused(url: str) -> None:
-    assert raw_request(url, b"POST /api/read HTTP/1.1\r\nHost: x\r\n\r\n").startswith("HTTP/1.0 411")
-    assert raw_request(url, b"GET /etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n").startswith("HTTP/1.0 404")
-    assert raw_request(url, b"POST /api/units HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").startswith(
-        "HTTP/1.0 404"
-    )
-    assert raw_request(url, b"PUT / HTTP/1.1\r\nHost: x\r\n\r\n").startswith("HTTP/1.0 405")
+    assert raw_request(url, b"POST /api/read HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").startswith("HTTP/1.0 411")
+    assert raw_request(url, b"GET /etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").startswith("HTTP/1.0 404")
+    units = b"POST /api/units HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+    assert raw_request(url, units).startswith("HTTP/1.0 404")
+    assert raw_request(url, b"PUT / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").startswith("HTTP/1.0 405")
     assert raw_request(url, b"GET / HTTP/9.9\r\n\r\n").startswith("HTTP/1.0 505")
 
 
@@ -202,6 +203,22 @@ def test_ctrl_c_and_sigterm_stop_it_cleanly(model_path: Path) -> None:
         out, err = server.communicate(timeout=30)
         assert server.returncode == 0, err
         assert out == "mlp-draw: stopped\n" and err == ""
+
+
+def test_started_with_sigint_ignored_it_keeps_ignoring_it_and_sigterm_stops_it(model_path: Path) -> None:
+    """`mlp-draw &` in a script: the shell asked for Ctrl-C to pass it by, as Python honours."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "commands.draw", "--port", "0", "--model", str(model_path)], cwd=REPO,
+        text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=ctrl_c_ignored,
+        env=os.environ | {"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    url = address_of(server)
+    server.send_signal(signal.SIGINT)
+    time.sleep(1)
+    assert server.poll() is None and post(url, drawing((DIGITS / "one.png").read_bytes()))[0] == 200
+    server.send_signal(signal.SIGTERM)
+    out, err = server.communicate(timeout=30)
+    assert (server.returncode, out, err) == (0, "mlp-draw: stopped\n", "")
 
 
 def test_another_address_than_loopback_comes_with_a_warning(model_path: Path) -> None:
@@ -274,7 +291,7 @@ def own_server(model_path: Path) -> Iterator[tuple[subprocess.Popen, str, tuple[
 
 
 def test_clients_that_stall_or_leave_mid_body_cost_nothing_visible(model_path: Path) -> None:
-    header = b"POST /api/read HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
+    header = b"POST /api/read HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n"
     stalled = []
     with own_server(model_path) as (server, url, address):
         assert post(url, drawing((DIGITS / "one.png").read_bytes()))[0] == 200  # whatever starts lazily has
@@ -336,7 +353,7 @@ def test_a_fault_of_the_server_is_one_line_and_a_500(
     model_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture
 ) -> None:
     model = load_model(model_path)
-    server = DrawServer(("127.0.0.1", 0), model)
+    server = DrawServer(("127.0.0.1", 0), model, HostPolicy("127.0.0.1"))
     thread = threading.Thread(target=server.serve_forever)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}/"

@@ -14,6 +14,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from test_draw import address_of, start
@@ -39,6 +40,7 @@ from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 
 PAD_SIDE = 280
+REBOUND = "rebound.example"
 
 
 @pytest.fixture(scope="module", params=[[30], [32, 16]], ids=["one hidden layer", "two hidden layers"])
@@ -67,6 +69,8 @@ def browser(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-quic", "--window-size=1280,1000", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+        # What a rebinding site's DNS does: its own name answered with 127.0.0.1.
+        f"--host-resolver-rules=MAP {REBOUND} 127.0.0.1",
     ):  # fmt: skip
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
@@ -160,3 +164,16 @@ def test_drawing_a_seven_then_clearing_then_a_one(browser: webdriver.Chrome, mod
     one = read_as(browser, "1")
     assert sum(one["probabilities"]) == pytest.approx(1, abs=1e-3)
     assert one["hidden"] != seven["hidden"]
+
+
+def test_a_site_that_rebinds_its_name_to_the_server_is_refused(browser: webdriver.Chrome) -> None:
+    """DNS rebinding as the browser meets it: a site whose name now resolves to 127.0.0.1
+    gets the server's 403, not the page, the weights or a reading."""
+    page = browser.current_url
+    port = urlsplit(page).port
+    for path in ("/", "/api/units"):
+        browser.get(f"http://{REBOUND}:{port}{path}")
+        body = browser.find_element(By.TAG_NAME, "body").text
+        assert f"this server does not answer to host '{REBOUND}'" in body and "pictures" not in body
+    browser.get(page)
+    wait_for(lambda: len(browser.find_elements(By.CSS_SELECTOR, "#layers .unit")) > 0, "the hidden units")

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from conftest import clone_with_outputs, environment, make_copy, run, run_stage, snapshot, update_params
 from http_server import FaultyServer, serve
+from support.signals import ctrl_c_reaches_it
 from threadpoolctl import threadpool_limits
 
 import mlp
@@ -25,7 +26,7 @@ def start(command: list[str], root: Path, env: dict[str, str] | None = None) -> 
     """`command` in its own session, like a job started at a terminal."""
     return subprocess.Popen(
         command, cwd=root, env=environment() | (env or {}), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, start_new_session=True,
+        text=True, start_new_session=True, preexec_fn=ctrl_c_reaches_it,
     )  # fmt: skip
 
 

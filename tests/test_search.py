@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import optuna
@@ -18,6 +19,7 @@ import pytest
 import yaml
 from conftest import experiments, make_copy, run, snapshot
 from postgres import binary, postgres_server
+from support.signals import ctrl_c_ignored, ctrl_c_reaches_it
 
 from commands.search import hide_password
 from commands.search_space import load_space
@@ -43,7 +45,8 @@ def search(repo: Path, *args: str, env: dict[str, str] | None = None, **popen: o
     return subprocess.Popen(
         [sys.executable, "-m", "commands.search", *args], cwd=repo, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=environment | {"PYTHONPATH": str(Path(__file__).parents[1])} | (env or {}), **popen,
+        env=environment | {"PYTHONPATH": str(Path(__file__).parents[1])} | (env or {}),
+        **{"preexec_fn": ctrl_c_reaches_it} | popen,
     )  # fmt: skip
 
 
@@ -209,15 +212,22 @@ def test_passwords_are_hidden_wherever_a_url_is_shown() -> None:
     assert hide_password("sqlite:///a/b.sqlite3") == "sqlite:///a/b.sqlite3"
 
 
+@pytest.mark.parametrize(
+    ("signum", "started"),
+    [(signal.SIGINT, ctrl_c_reaches_it), (signal.SIGTERM, ctrl_c_ignored)],
+    ids=["Ctrl-C", "SIGTERM, started with SIGINT ignored"],
+)
 def test_ctrl_c_marks_the_trial_failed_queues_it_again_and_leaves_the_workspace_clean(
-    one_epoch_repo: Path, tmp_path: Path
+    one_epoch_repo: Path, tmp_path: Path, signum: int, started: Callable[[], None]
 ) -> None:
+    """Also started as `mlp-search &` from a script starts it, with SIGINT ignored: it then
+    keeps ignoring Ctrl-C, but SIGTERM still stops the trial it forwards SIGINT to."""
     clone = tmp_path / "clone"
     run(tmp_path, "git", "clone", "-q", str(one_epoch_repo), str(clone))
     write_space(clone, study="interrupted", trials=2)
     run(clone, "git", "commit", "-qam", "a study of its own")
     url = f"sqlite:///{tmp_path}/study.sqlite3"
-    process = search(clone, "--storage", url)
+    process = search(clone, "--storage", url, preexec_fn=started)
     # Ctrl-C once DVC runs the trial's stages: one that lands while `dvc exp run` is still
     # importing can be swallowed by Python ("Exception ignored in ... _get_module_lock"),
     # and the trial then runs to its end (seen under load, 2 s after the log appeared).
@@ -226,7 +236,7 @@ def test_ctrl_c_marks_the_trial_failed_queues_it_again_and_leaves_the_workspace_
     while not (log.exists() and "Running stage" in log.read_text()):
         assert time.monotonic() < deadline and process.poll() is None
         time.sleep(0.2)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130
     assert (

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from conftest import clone_with_outputs, environment, run, tracked_files
+from support.signals import ctrl_c_reaches_it
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 
@@ -68,6 +69,7 @@ def test_after_an_experiment_interrupted_with_ctrl_c_the_way_back_restores_every
     experiment = subprocess.Popen(
         ["dvc", "exp", "run", "-S", "epochs=40"], cwd=repo, env=environment(),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        preexec_fn=ctrl_c_reaches_it,
     )  # fmt: skip
     for line in experiment.stdout:
         if line.startswith("epoch  3/40"):  # well into training
