@@ -32,7 +32,7 @@ def main() -> None:
     failed = False
     print("| module | mutants | killed | survived | score |")
     print("|---|---:|---:|---:|---:|")
-    for group in ("mlp", "stages.params"):
+    for group in ("mlp", "numpy_mlp_mnist.params"):
         modules = [module for module in counts if module.startswith(group)]
         total = sum(sum(counts[module].values()) for module in modules)
         killed = sum(counts[module]["killed"] for module in modules)

@@ -1,7 +1,7 @@
 """Benchmarks the repository carries: run as commands, never as tests.
 
 They compute with the CPU kernels params.yaml selects, as the stages do: importing
-`stages` first makes that choice before NumPy loads (stages/kernels.py).
+numpy_mlp_mnist first makes that choice before NumPy loads (numpy_mlp_mnist/kernels.py).
 """
 
-import stages  # noqa: F401
+import numpy_mlp_mnist  # noqa: F401

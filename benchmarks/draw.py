@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from commands.draw import read_drawing
 from mlp.losses import softmax
-from stages import layout
-from stages.model_file import load_model
+from numpy_mlp_mnist import layout
+from numpy_mlp_mnist.commands.draw import read_drawing
+from numpy_mlp_mnist.model_file import load_model
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -66,7 +66,7 @@ def main() -> None:
     body = json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()}).encode()
 
     server = subprocess.Popen(
-        [sys.executable, "-m", "commands.draw", "--port", "0", "--model", str(args.model)],
+        [sys.executable, "-m", "numpy_mlp_mnist.commands.draw", "--port", "0", "--model", str(args.model)],
         stdout=subprocess.PIPE, text=True, cwd=REPO,
     )  # fmt: skip
     try:

@@ -27,9 +27,9 @@ import dataclasses, sys, time
 from pathlib import Path
 import numpy as np
 from benchmarks.one_run import one_thread
-from stages.datasets import read_split
-from stages.params import load_params
-from stages.train import fit
+from numpy_mlp_mnist.datasets import read_split
+from numpy_mlp_mnist.params import load_params
+from numpy_mlp_mnist.training import fit
 one_thread()
 params = dataclasses.replace(load_params(), epochs=int(sys.argv[1]))
 data = [a for split in ("train", "val") for a in read_split(Path("data/prepared"), split, np.float32)]

@@ -16,7 +16,7 @@ import numpy as np
 import optax
 
 from benchmarks.networks import BATCH, LEARNING_RATE, Network
-from stages.datasets import N_CLASSES, PIXELS
+from numpy_mlp_mnist.datasets import N_CLASSES, PIXELS
 
 
 class JaxNetwork(Network):

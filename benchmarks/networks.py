@@ -16,9 +16,9 @@ import importlib
 import numpy as np
 
 import mlp
-from stages.datasets import N_CLASSES, PIXELS
-from stages.params import load_params
-from stages.train import fit
+from numpy_mlp_mnist.datasets import N_CLASSES, PIXELS
+from numpy_mlp_mnist.params import load_params
+from numpy_mlp_mnist.training import fit
 
 BATCH = 128
 LEARNING_RATE = 1e-3

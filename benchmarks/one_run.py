@@ -15,8 +15,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from benchmarks.networks import CONTENDERS, contender
-from stages import layout
-from stages.datasets import read_split
+from numpy_mlp_mnist import layout
+from numpy_mlp_mnist.datasets import read_split
 
 
 def one_thread() -> None:

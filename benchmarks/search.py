@@ -48,7 +48,16 @@ def one_study(clone: Path, name: str, trials: int, workers: int) -> tuple[float,
     run("git", "commit", "-qam", f"study {name}", cwd=clone)
     storage = f"sqlite:///{clone.parent / name}.sqlite3"
     start = time.perf_counter()
-    run(sys.executable, "-m", "commands.search", "--workers", str(workers), "--storage", storage, cwd=clone)
+    run(
+        sys.executable,
+        "-m",
+        "numpy_mlp_mnist.commands.search",
+        "--workers",
+        str(workers),
+        "--storage",
+        storage,
+        cwd=clone,
+    )
     seconds = time.perf_counter() - start
     study = optuna.load_study(study_name=name, storage=storage)
     return seconds, [trial for trial in study.get_trials() if trial.state.name == "COMPLETE"]

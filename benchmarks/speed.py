@@ -42,8 +42,8 @@ import mlp
 from benchmarks.networks import BATCH, CONTENDERS, LEARNING_RATE, Network, contender
 from benchmarks.one_run import one_thread
 from mlp.training import gather
-from stages import layout
-from stages.datasets import N_CLASSES, PIXELS, read_split
+from numpy_mlp_mnist import layout
+from numpy_mlp_mnist.datasets import N_CLASSES, PIXELS, read_split
 
 ROOT = Path(__file__).resolve().parents[1]  # where `python -m benchmarks...` finds this package
 

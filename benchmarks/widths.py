@@ -34,10 +34,10 @@ import yaml
 from threadpoolctl import threadpool_limits
 
 from benchmarks.one_run import one_thread
-from stages import layout
-from stages.datasets import N_CLASSES, PIXELS, read_split
-from stages.params import load_params
-from stages.train import fit
+from numpy_mlp_mnist import layout
+from numpy_mlp_mnist.datasets import N_CLASSES, PIXELS, read_split
+from numpy_mlp_mnist.params import load_params
+from numpy_mlp_mnist.training import fit
 
 
 def grid_space(layouts: list[int | list[int]], seeds: list[int], changes: list[str]) -> dict:
@@ -58,7 +58,15 @@ def run_grid(space: dict, workers: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "widths.yaml"
         path.write_text(yaml.safe_dump(space, sort_keys=False))
-        command = [sys.executable, "-m", "commands.search", "--space", str(path), "--workers", str(workers)]
+        command = [
+            sys.executable,
+            "-m",
+            "numpy_mlp_mnist.commands.search",
+            "--space",
+            str(path),
+            "--workers",
+            str(workers),
+        ]
         result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(result.stderr.strip())

@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 from benchmarks.networks import BATCH
 from benchmarks.one_run import one_thread
 from benchmarks.speed import bare_products, contiguous_batches, read_data
-from stages import layout
+from numpy_mlp_mnist import layout
 
 
 def xla_products(W1: jax.Array, W2: jax.Array, batches: jax.Array, X_val: jax.Array) -> jax.Array:

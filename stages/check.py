@@ -5,8 +5,8 @@ added or misspelt one included, which no other stage would notice: each of them
 depends on the keys it reads, and DVC does not look at the others.
 """
 
-from stages.cli import run_stage
-from stages.params import RULES, load_params
+from numpy_mlp_mnist.errors import run_program
+from numpy_mlp_mnist.params import RULES, load_params
 
 
 def main() -> None:
@@ -14,7 +14,7 @@ def main() -> None:
         load_params()
         print(f"check: params.yaml: all {len(RULES)} keys known and valid")
 
-    run_stage(work)
+    run_program(work)
 
 
 if __name__ == "__main__":

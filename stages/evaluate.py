@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from stages import layout
-from stages.cli import report_kernels, run_stage
-from stages.datasets import N_CLASSES, read_split
-from stages.files import replaced_on_success, write_json
-from stages.model_file import load_model
-from stages.params import load_params
-from stages.pictures import misclassified_image, weights_image
-from stages.scores import scores
+from numpy_mlp_mnist import layout
+from numpy_mlp_mnist.datasets import N_CLASSES, read_split
+from numpy_mlp_mnist.errors import report_kernels, run_program
+from numpy_mlp_mnist.files import replaced_on_success, write_json
+from numpy_mlp_mnist.model_file import load_model
+from numpy_mlp_mnist.params import load_params
+from numpy_mlp_mnist.pictures import misclassified_image, weights_image
+from numpy_mlp_mnist.scores import scores
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def main() -> None:
         params = load_params()
         evaluate(layout.MODEL_PATH, layout.PREPARED_DIR, Outputs(), params.threads)
 
-    run_stage(work)
+    run_program(work)
 
 
 if __name__ == "__main__":

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import numpy as np
 
-from stages import layout
-from stages.cli import run_stage
-from stages.files import replaced_on_success, write_npy
-from stages.params import Params, load_params
+from numpy_mlp_mnist import layout
+from numpy_mlp_mnist.data_params import DataParams, load_data_params
+from numpy_mlp_mnist.errors import run_program
+from numpy_mlp_mnist.files import replaced_on_success, write_npy
 from stages.sources import canonical, idx, openml, pypi
 from stages.sources.download import Policy
 
 
-def load_source(params: Params) -> dict[str, np.ndarray]:
+def load_source(params: DataParams) -> dict[str, np.ndarray]:
     if params.source == "pypi":
         return pypi.load()
     if params.source == "openml":
@@ -45,10 +45,10 @@ def fetch(
 
 def main() -> None:
     def work() -> None:
-        params = load_params()
+        params = load_data_params()
         fetch(load_source(params), f"source {params.source!r}", layout.RAW_DIR)
 
-    run_stage(work)
+    run_program(work)
 
 
 if __name__ == "__main__":

@@ -8,18 +8,18 @@ from pathlib import Path
 
 import numpy as np
 
-from stages import layout
-from stages.cli import StageError, run_stage
-from stages.datasets import read_split
-from stages.files import replaced_on_success, write_npy
-from stages.params import load_params
+from numpy_mlp_mnist import layout
+from numpy_mlp_mnist.data_params import load_data_params
+from numpy_mlp_mnist.datasets import read_split
+from numpy_mlp_mnist.errors import UserError, run_program
+from numpy_mlp_mnist.files import replaced_on_success, write_npy
 
 
 def prepare(raw_dir: Path, out_dir: Path, val_size: int, seed: int) -> None:
     train_images, train_labels = read_split(raw_dir, "train", np.uint8)
     test_images, test_labels = read_split(raw_dir, "test", np.uint8)
     if not 0 < val_size < len(train_labels):
-        raise StageError(
+        raise UserError(
             f"params.yaml: val_size: {val_size} leaves no training images; "
             f"expected a whole number from 1 to {len(train_labels) - 1}"
         )
@@ -42,10 +42,10 @@ def prepare(raw_dir: Path, out_dir: Path, val_size: int, seed: int) -> None:
 
 def main() -> None:
     def work() -> None:
-        params = load_params()
+        params = load_data_params()
         prepare(layout.RAW_DIR, layout.PREPARED_DIR, params.val_size, params.seed)
 
-    run_stage(work)
+    run_program(work)
 
 
 if __name__ == "__main__":

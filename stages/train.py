@@ -10,9 +10,7 @@ and searches choose by, leaving the test set to judge the one chosen.
 import csv
 import io
 import sys
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -20,13 +18,14 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 import mlp
-from stages import layout
-from stages.cli import StageError, report_kernels, run_stage
-from stages.datasets import N_CLASSES, PIXELS, SIDE, read_split
-from stages.files import replaced_on_success, write_json
-from stages.model_file import save_model
-from stages.params import Params, load_params
-from stages.scores import scores
+from numpy_mlp_mnist import layout
+from numpy_mlp_mnist.datasets import read_split
+from numpy_mlp_mnist.errors import UserError, report_kernels, run_program
+from numpy_mlp_mnist.files import replaced_on_success, write_json
+from numpy_mlp_mnist.model_file import save_model
+from numpy_mlp_mnist.params import Params, load_params
+from numpy_mlp_mnist.scores import scores
+from numpy_mlp_mnist.training import fit
 
 
 def history_csv(history: list[mlp.EpochRecord], loss: str, kept: int) -> str:
@@ -47,50 +46,6 @@ def epoch_line(epochs: int, record: mlp.EpochRecord) -> str:
     )
 
 
-def fit(
-    params: Params,
-    X: np.ndarray,
-    labels: np.ndarray,
-    X_val: np.ndarray,
-    labels_val: np.ndarray,
-    on_epoch: Callable[[mlp.EpochRecord], None],
-) -> tuple[mlp.MLP, list[mlp.EpochRecord]]:
-    """A network trained as `params` say, and its history: the stage's work, without files."""
-    rng = np.random.default_rng(params.seed)
-    activation = mlp.make_activation(params.activation, params.leaky_slope)
-    model = mlp.MLP.initialise(PIXELS, params.hidden, N_CLASSES, activation, rng, params.init)
-    augment = (
-        partial(mlp.random_shift, max_shift=params.augment_shift, side=SIDE) if params.augment_shift else None
-    )
-    # BLAS's own choice of threads is erratic on products this small, and the weights
-    # are bit-reproducible only for a fixed thread count: so the params decide.
-    with threadpool_limits(limits=params.threads, user_api="blas"):
-        try:
-            history = mlp.train(
-                model,
-                X,
-                labels,
-                X_val,
-                labels_val,
-                loss=mlp.make_loss(params.loss, params.mae_floor),
-                optimizer=mlp.make_optimizer(params.optimizer, params.momentum),
-                epochs=params.epochs,
-                batch_size=params.batch_size,
-                learning_rate=params.lr,
-                schedule=params.lr_schedule,
-                weight_decay=params.weight_decay,
-                rng=rng,
-                augment=augment,
-                patience=params.patience,
-                on_epoch=on_epoch,
-            )
-        except mlp.TrainingDivergedError as diverged:
-            raise StageError(
-                f"{diverged}; no model was written: try a lower learning rate than lr: {params.lr}"
-            ) from None
-    return model, history
-
-
 @dataclass(frozen=True)
 class Outputs:
     model: Path = layout.MODEL_PATH
@@ -102,7 +57,7 @@ def train(params: Params, data_dir: Path, outputs: Outputs) -> mlp.MLP:
     X, labels = read_split(data_dir, "train", np.float32)
     X_val, labels_val = read_split(data_dir, "val", np.float32)
     if params.batch_size > len(labels):
-        raise StageError(
+        raise UserError(
             f"params.yaml: batch_size: {params.batch_size} is larger than the {len(labels)} "
             f"training images; expected a whole number from 1 to {len(labels)}"
         )
@@ -136,7 +91,7 @@ def train(params: Params, data_dir: Path, outputs: Outputs) -> mlp.MLP:
 
 def main() -> None:
     report_kernels()
-    run_stage(lambda: train(load_params(), layout.PREPARED_DIR, Outputs()))
+    run_program(lambda: train(load_params(), layout.PREPARED_DIR, Outputs()))
 
 
 if __name__ == "__main__":

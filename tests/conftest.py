@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import yaml
 
-from stages import layout
+from numpy_mlp_mnist import layout
 from stages.sources import canonical
 
 

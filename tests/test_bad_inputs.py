@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from conftest import run_stage, snapshot, update_params
 
-from stages.files import write_npz
+from numpy_mlp_mnist.files import write_npz
 
 Spoil = Callable[[Path], None]
 

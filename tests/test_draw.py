@@ -24,17 +24,17 @@ from conftest import REPO
 from PIL import Image
 from support.signals import ctrl_c_ignored, ctrl_c_reaches_it
 
-from commands.draw import MAX_CONNECTIONS, REQUEST_DEADLINE, DrawServer
-from commands.draw_hosts import HostPolicy
-from commands.predict import predict
-from stages.model_file import load_model
+from numpy_mlp_mnist.commands.draw import MAX_CONNECTIONS, REQUEST_DEADLINE, DrawServer
+from numpy_mlp_mnist.commands.draw_hosts import HostPolicy
+from numpy_mlp_mnist.commands.predict import predict
+from numpy_mlp_mnist.model_file import load_model
 
 DIGITS = REPO / "tests" / "digits"
 
 
 def start(*arguments: str, cwd: Path = REPO) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "commands.draw", *arguments], cwd=cwd, text=True,
+        [sys.executable, "-m", "numpy_mlp_mnist.commands.draw", *arguments], cwd=cwd, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env=os.environ | {"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}, preexec_fn=ctrl_c_reaches_it,
     )  # fmt: skip
@@ -208,8 +208,8 @@ def test_ctrl_c_and_sigterm_stop_it_cleanly(model_path: Path) -> None:
 def test_started_with_sigint_ignored_it_keeps_ignoring_it_and_sigterm_stops_it(model_path: Path) -> None:
     """`mlp-draw &` in a script: the shell asked for Ctrl-C to pass it by, as Python honours."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "commands.draw", "--port", "0", "--model", str(model_path)], cwd=REPO,
-        text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=ctrl_c_ignored,
+        [sys.executable, "-m", "numpy_mlp_mnist.commands.draw", "--port", "0", "--model", str(model_path)],
+        cwd=REPO, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=ctrl_c_ignored,
         env=os.environ | {"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"},
     )  # fmt: skip
     url = address_of(server)

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import pytest
 from test_draw import address_of, start
 
-from stages.model_file import load_model
-from stages.params import load_params
+from numpy_mlp_mnist.model_file import load_model
+from numpy_mlp_mnist.params import load_params
 from stages.train import Outputs, train
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'

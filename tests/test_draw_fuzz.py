@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 from PIL import Image
 from test_draw import DIGITS, address_of, drawing, post, start
 
-from commands.images import decode_image
-from stages.cli import StageError
+from numpy_mlp_mnist.errors import UserError
+from numpy_mlp_mnist.images import decode_image
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 
@@ -84,7 +84,7 @@ image_bytes = st.one_of(st.binary(max_size=2000), damaged_images(), png_chunks()
 def test_any_bytes_decode_to_pixels_or_one_line_naming_the_image(data: bytes) -> None:
     try:
         grey = decode_image(data, "upload.png")
-    except StageError as error:
+    except UserError as error:
         message = str(error)
         assert message.startswith("upload.png: ") and "\n" not in message
         assert "expected" in message

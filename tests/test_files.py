@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from stages.files import replaced_on_success
+from numpy_mlp_mnist.files import replaced_on_success
 
 
 def files_in(folder: Path) -> dict[str, bytes]:

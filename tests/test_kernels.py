@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from conftest import REPO, environment, update_params, write_params
 
-from stages import kernels
-from stages.layout import array_path
+from numpy_mlp_mnist import kernels
+from numpy_mlp_mnist.layout import array_path
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO, write_params
 
-from stages.cli import StageError
-from stages.params import RULES, load_params
+from numpy_mlp_mnist.errors import UserError
+from numpy_mlp_mnist.params import RULES, load_params
 
 
 def test_repository_params_are_valid_and_reproduce_the_original_network() -> None:
@@ -41,7 +41,7 @@ def test_repository_params_are_valid_and_reproduce_the_original_network() -> Non
 )
 def test_bad_params_name_the_key_and_what_is_allowed(tmp_path: Path, overrides: dict, message: str) -> None:
     path = write_params(tmp_path / "params.yaml", **overrides)
-    with pytest.raises(StageError) as raised:
+    with pytest.raises(UserError) as raised:
         load_params(path)
     assert message in str(raised.value)
     assert "\n" not in str(raised.value)
@@ -52,7 +52,7 @@ def test_missing_key(tmp_path: Path) -> None:
     path.write_text(
         "\n".join(line for line in path.read_text().splitlines() if not line.startswith("epochs"))
     )
-    with pytest.raises(StageError, match="missing key 'epochs'; expected a whole number"):
+    with pytest.raises(UserError, match="missing key 'epochs'; expected a whole number"):
         load_params(path)
 
 
@@ -85,14 +85,14 @@ def test_unreadable_params_file(tmp_path: Path, text: str | bytes | None, messag
         path.write_bytes(text)
     elif text is not None:
         path.write_text(text)
-    with pytest.raises(StageError) as raised:
+    with pytest.raises(UserError) as raised:
         load_params(path)
     assert str(raised.value) == f"{path}: {message}"
 
 
 def test_an_unknown_key_is_named_with_the_closest_known_one(tmp_path: Path) -> None:
     path = write_params(tmp_path / "params.yaml", hiden=30)
-    with pytest.raises(StageError) as raised:
+    with pytest.raises(UserError) as raised:
         load_params(path)
     assert str(raised.value) == f"{path}: unknown key 'hiden'; did you mean 'hidden'?"
 
@@ -109,7 +109,7 @@ def test_an_unknown_key_is_named_with_the_closest_known_one(tmp_path: Path) -> N
 )
 def test_a_bad_list_of_widths_names_the_layer(tmp_path: Path, hidden: list, problem: str) -> None:
     path = write_params(tmp_path / "params.yaml", hidden=hidden)
-    with pytest.raises(StageError) as raised:
+    with pytest.raises(UserError) as raised:
         load_params(path)
     assert str(raised.value) == f"{path}: hidden: {problem}; expected {RULES['hidden'].expected}"
 
@@ -156,7 +156,7 @@ def test_each_key_accepts_its_bounds_and_refuses_just_beyond_them(tmp_path: Path
         assert getattr(params, key) == value
     for value in refused:
         path = write_params(tmp_path / "params.yaml", **{key: value})
-        with pytest.raises(StageError) as raised:
+        with pytest.raises(UserError) as raised:
             load_params(path)
         assert str(raised.value) == f"{path}: {key}: {value!r} is not allowed; expected {expected}"
 
@@ -178,7 +178,7 @@ def test_a_value_of_the_wrong_kind_is_refused_with_what_is_accepted(
     tmp_path: Path, key: str, value: object, problem: str
 ) -> None:
     path = write_params(tmp_path / "params.yaml", **{key: value})
-    with pytest.raises(StageError) as raised:
+    with pytest.raises(UserError) as raised:
         load_params(path)
     assert str(raised.value) == f"{path}: {key}: {value!r} {problem}; expected {RULES[key].expected}"
 

@@ -31,7 +31,7 @@ def digits(
 
 def predict(folder: Path, *arguments: Path | str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "commands.predict", *map(str, arguments)],
+        [sys.executable, "-m", "numpy_mlp_mnist.commands.predict", *map(str, arguments)],
         cwd=folder, capture_output=True, text=True,
         env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
     )  # fmt: skip

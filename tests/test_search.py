@@ -21,9 +21,9 @@ from conftest import experiments, make_copy, run, snapshot
 from postgres import binary, postgres_server
 from support.signals import ctrl_c_ignored, ctrl_c_reaches_it
 
-from commands.search import hide_password
-from commands.search_space import load_space
-from stages.files import read_npz
+from numpy_mlp_mnist.commands.search import hide_password
+from numpy_mlp_mnist.commands.search_space import load_space
+from numpy_mlp_mnist.files import read_npz
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 
@@ -43,7 +43,7 @@ def search(repo: Path, *args: str, env: dict[str, str] | None = None, **popen: o
     bin_dir = str(Path(sys.executable).parent)
     environment = os.environ | {"PATH": bin_dir + os.pathsep + os.environ["PATH"], "DVC_NO_ANALYTICS": "1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "commands.search", *args], cwd=repo, text=True,
+        [sys.executable, "-m", "numpy_mlp_mnist.commands.search", *args], cwd=repo, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env=environment | {"PYTHONPATH": str(Path(__file__).parents[1])} | (env or {}),
         **{"preexec_fn": ctrl_c_reaches_it} | popen,

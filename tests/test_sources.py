@@ -12,9 +12,9 @@ import pytest
 from conftest import REPO, expected_hashes, synthetic_mnist
 from http_server import FaultyServer, serve
 
+from numpy_mlp_mnist.errors import UserError
+from numpy_mlp_mnist.params import load_params
 from stages import fetch
-from stages.cli import StageError
-from stages.params import load_params
 from stages.sources import canonical, idx, openml
 from stages.sources.download import Policy, download
 
@@ -96,7 +96,7 @@ def test_a_lasting_fault_is_one_clear_line_and_leaves_nothing(
     server, names, _ = mnist_server
     file, md5 = names["train_labels"]
     server.faults[f"mnist/{file}"] = [fault] * 5
-    with serve(server) as url, pytest.raises(StageError) as raised:
+    with serve(server) as url, pytest.raises(UserError) as raised:
         download(file, [url], tmp_path / file, md5, FAST)
     message = str(raised.value)
     assert "\n" not in message
@@ -107,7 +107,7 @@ def test_a_lasting_fault_is_one_clear_line_and_leaves_nothing(
 
 
 def test_connection_refused_everywhere(tmp_path: Path) -> None:
-    with pytest.raises(StageError, match=r"ConnectionError"):
+    with pytest.raises(UserError, match=r"ConnectionError"):
         download("x.gz", [closed_port_url(), closed_port_url()], tmp_path / "x.gz", None, FAST)
     assert list(tmp_path.iterdir()) == []
 
@@ -119,7 +119,7 @@ def test_wrong_magic_number_is_refused(mnist_server, tmp_path: Path) -> None:
         (tmp_path / Path(path).name).write_bytes(data)
     bad = idx_bytes(arrays["test_images"], idx.IMAGES_MAGIC)
     (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(bad))
-    with pytest.raises(StageError, match="magic number 0x00000803, expected 0x00000801"):
+    with pytest.raises(UserError, match="magic number 0x00000803, expected 0x00000801"):
         idx.read_folder(tmp_path)
 
 
@@ -129,7 +129,7 @@ def test_label_file_shorter_than_image_file_is_refused(mnist_server, tmp_path: P
     files, _ = idx_files(arrays)
     for path, data in files.items():
         (tmp_path / Path(path).name).write_bytes(data)
-    with pytest.raises(StageError, match="27 train labels for 30 train images"):
+    with pytest.raises(UserError, match="27 train labels for 30 train images"):
         idx.read_folder(tmp_path)
 
 
@@ -141,7 +141,7 @@ def test_label_file_shorter_than_image_file_is_refused(mnist_server, tmp_path: P
     ],
 )
 def test_malformed_idx_headers(data: bytes, message: str) -> None:
-    with pytest.raises(StageError, match=message):
+    with pytest.raises(UserError, match=message):
         idx.parse_idx(data, idx.LABELS_MAGIC, "labels.gz")
 
 
@@ -152,9 +152,7 @@ def test_local_folder_source(mnist_server, tmp_path: Path) -> None:
         (tmp_path / Path(path).name).write_bytes(data)
     assert_same(idx.load(["http://unused.invalid/"], str(tmp_path), FAST), arrays)
     (tmp_path / "train-labels-idx1-ubyte.gz").unlink()
-    with pytest.raises(
-        StageError, match=r"train-labels-idx1-ubyte\.gz: file not found; the folder must hold"
-    ):
+    with pytest.raises(UserError, match=r"train-labels-idx1-ubyte\.gz: file not found; the folder must hold"):
         idx.read_folder(tmp_path)
 
 
@@ -164,7 +162,7 @@ def test_fetch_from_a_corrupt_source_writes_nothing(mnist_server, tmp_path: Path
     expected = expected_hashes(arrays)
     other = synthetic_mnist(30, 10, seed=9)
     server.files, names = idx_files(other)
-    with serve(server) as url, pytest.raises(StageError, match="differs from canonical MNIST"):
+    with serve(server) as url, pytest.raises(UserError, match="differs from canonical MNIST"):
         fetch.fetch(idx.load([url], "", FAST, names), "source 'idx'", tmp_path / "raw", expected)
     assert not (tmp_path / "raw").exists()
 
@@ -176,11 +174,11 @@ def test_openml_conversion_from_floats_and_string_labels() -> None:
     target = np.concatenate([arrays["train_labels"], arrays["test_labels"]]).astype(str).astype(object)
     assert_same(openml.to_canonical(data, target), arrays)
     data[5, 5] = 0.5
-    with pytest.raises(StageError, match="pixels are not whole numbers from 0 to 255"):
+    with pytest.raises(UserError, match="pixels are not whole numbers from 0 to 255"):
         openml.to_canonical(data, target)
     data[5, 5] = 0
     target[3] = "x"
-    with pytest.raises(StageError, match="labels are not the digits 0 to 9"):
+    with pytest.raises(UserError, match="labels are not the digits 0 to 9"):
         openml.to_canonical(data, target)
 
 

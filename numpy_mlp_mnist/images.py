@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from stages.cli import StageError
-from stages.datasets import SIDE
+from numpy_mlp_mnist.datasets import SIDE
+from numpy_mlp_mnist.errors import UserError
 
 BOX = 20  # MNIST scaled each digit to fit 20x20, then centred it on 28x28
 MAX_BYTES = 20 * 2**20
@@ -26,13 +26,13 @@ FORMATS = ("PNG", "JPEG")
 def read_image(path: Path) -> np.ndarray:
     """The greyscale pixels of the PNG or JPEG file at `path`, as floats in [0, 1]."""
     if path.is_dir():
-        raise StageError(f"{path}: a folder, not an image")
+        raise UserError(f"{path}: a folder, not an image")
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise StageError(f"{path}: file not found") from None
+        raise UserError(f"{path}: file not found") from None
     if size > MAX_BYTES:
-        raise StageError(f"{path}: {size} bytes is too large; expected an image of at most {MAX_BYTES} bytes")
+        raise UserError(f"{path}: {size} bytes is too large; expected an image of at most {MAX_BYTES} bytes")
     return decode_image(path.read_bytes(), str(path))
 
 
@@ -42,7 +42,7 @@ def decode_image(data: bytes, origin: str, side: tuple[int, int] = (1, 2**31)) -
     read them (read_image by the file's size, mlp-draw by the request's); the pixel
     count is checked here, before decoding."""
     if not data:
-        raise StageError(f"{origin}: empty file; expected a PNG or JPEG image")
+        raise UserError(f"{origin}: empty file; expected a PNG or JPEG image")
     try:
         with warnings.catch_warnings():
             # Pillow warns from 89 million pixels, which the check below refuses far sooner,
@@ -52,23 +52,23 @@ def decode_image(data: bytes, origin: str, side: tuple[int, int] = (1, 2**31)) -
                 width, height = image.size
                 where = f"{origin}: {width}x{height} pixels"
                 if width * height > MAX_PIXELS:
-                    raise StageError(f"{where} is too large; expected at most {MAX_PIXELS} pixels")
+                    raise UserError(f"{where} is too large; expected at most {MAX_PIXELS} pixels")
                 low, high = side
                 if not (low <= width <= high and low <= height <= high):
-                    raise StageError(f"{where}; expected {low} to {high} pixels a side")
+                    raise UserError(f"{where}; expected {low} to {high} pixels a side")
                 grey = np.asarray(image.convert("L"), dtype=np.float32) / 255
     except Image.DecompressionBombError as error:
         # Pillow refuses twice its own limit on opening, before the check above can see the size.
         pixels = re.search(r"\((\d+) pixels\)", str(error))
         size = f"{pixels[1]} pixels" if pixels else "the image"
-        raise StageError(f"{origin}: {size} is too large; expected at most {MAX_PIXELS} pixels") from None
+        raise UserError(f"{origin}: {size} is too large; expected at most {MAX_PIXELS} pixels") from None
     except UnidentifiedImageError:
-        raise StageError(
+        raise UserError(
             f"{origin}: not a PNG or JPEG image, or a damaged one; expected a whole PNG or JPEG"
         ) from None
     except (OSError, ValueError) as error:
         # Pillow raises ValueError for some damaged chunks ("Truncated IHDR chunk"), OSError for others.
-        raise StageError(f"{origin}: cannot be decoded ({error}); expected a PNG or JPEG image") from None
+        raise UserError(f"{origin}: cannot be decoded ({error}); expected a PNG or JPEG image") from None
     return grey
 
 
@@ -88,7 +88,7 @@ def to_mnist(grey: np.ndarray, origin: str) -> np.ndarray:
     rows = np.flatnonzero(ink.max(axis=1) > 0.2)
     cols = np.flatnonzero(ink.max(axis=0) > 0.2)
     if rows.size == 0:
-        raise StageError(f"{origin}: no digit found (the image is blank)")
+        raise UserError(f"{origin}: no digit found (the image is blank)")
     height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
     centred = np.subtract(centre_of_mass(ink), (SIDE - 1) / 2)
     if ink.shape == (SIDE, SIDE) and max(height, width) <= BOX and np.abs(centred).max() <= 1.5:

@@ -2,9 +2,9 @@
 
     mlp-draw [--port 8765] [--model PATH] [--host 127.0.0.1] [--allow-host NAME] [--open]
 
-It serves one page (commands/draw.html) and prints its address. While you draw, the page
+It serves one page (draw.html, beside this module) and prints its address. While you draw, the page
 sends the canvas as a PNG; the server puts it into MNIST's form with the same code as
-mlp-predict (commands/images.py), runs the network in NumPy through the mlp package and
+mlp-predict (numpy_mlp_mnist/images.py), runs the network in NumPy through the mlp package and
 answers with what the page shows: the 28x28 input the network receives, every hidden
 unit's activation, and the ten probabilities. The page itself computes nothing of the
 network and loads nothing from elsewhere, so it works offline.
@@ -13,7 +13,7 @@ The server is the standard library's ThreadingHTTPServer: the page needs one HTM
 and two JSON routes, which a web framework would serve no better while adding a
 dependency, and a thread per request lets several pages (or a page and a benchmark) be
 answered at once. It listens on 127.0.0.1 unless --host says otherwise, and answers only
-requests that name it as their Host, never another site's page (commands/draw_hosts.py).
+requests that name it as their Host, never another site's page (draw_hosts.py).
 
 Careless or hostile clients cost it little: a request must arrive whole, headers and
 body, within REQUEST_DEADLINE seconds of its connection, or the connection is closed and
@@ -42,13 +42,13 @@ from pathlib import Path
 
 import numpy as np
 
-from commands.draw_hosts import HostPolicy, checked_host_name
-from commands.images import decode_image, to_mnist
 from mlp import MLP
 from mlp.losses import softmax
-from stages.cli import StageError, run_stage
-from stages.model_file import find_model, load_model
-from stages.pictures import unit_picture
+from numpy_mlp_mnist.commands.draw_hosts import HostPolicy, checked_host_name
+from numpy_mlp_mnist.errors import UserError, run_program
+from numpy_mlp_mnist.images import decode_image, to_mnist
+from numpy_mlp_mnist.model_file import find_model, load_model
+from numpy_mlp_mnist.pictures import unit_picture
 
 DEFAULT_PORT = 8765
 PAGE = Path(__file__).with_name("draw.html")
@@ -249,7 +249,7 @@ class DrawHandler(BaseHTTPRequestHandler):
             raise BadRequestError(HTTPStatus.NOT_FOUND, f"no page {self.path}")
         try:
             reading = read_drawing(self.server.model, drawing_in(self.body()))
-        except StageError as error:
+        except UserError as error:
             blank = "no digit found" in str(error)
             status = HTTPStatus.UNPROCESSABLE_ENTITY if blank else HTTPStatus.BAD_REQUEST
             raise BadRequestError(status, str(error)) from None
@@ -352,17 +352,17 @@ def main() -> None:
 
     def work() -> None:
         if not 0 <= args.port <= 65535:
-            raise StageError(f"--port {args.port}: expected a port number from 0 to 65535")
+            raise UserError(f"--port {args.port}: expected a port number from 0 to 65535")
         try:
             hosts = HostPolicy(args.host, args.allow_host)
         except ValueError as error:
-            raise StageError(str(error)) from None
+            raise UserError(str(error)) from None
         model_path = args.model or find_model(Path.cwd())
         model = load_model(model_path)
         try:
             server = DrawServer((args.host, args.port), model, hosts)
         except OSError as error:
-            raise StageError(
+            raise UserError(
                 f"cannot listen on {args.host} port {args.port} ({error.strerror}); "
                 "choose another with --port N"
             ) from None
@@ -380,7 +380,7 @@ def main() -> None:
         serve(server)
         print("mlp-draw: stopped", flush=True)
 
-    run_stage(work)
+    run_program(work)
 
 
 if __name__ == "__main__":

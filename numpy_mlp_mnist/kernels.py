@@ -6,16 +6,20 @@ differently, so the trained model's bytes, and DVC's hashes, would depend on the
 Pinned, both run their AVX2+FMA kernels (OpenBLAS's Haswell, NumPy's X86_V3 level),
 which every x86-64 CPU since about 2015 has: the same bits on Intel and AMD alike.
 
-The choice is made in stages/__init__.py, before any stage imports NumPy, so this
-module must not import NumPy itself. A CPU without those instructions, or another
-architecture, keeps its native kernels (forcing them would crash it), and the stages
-say in one line that its hashes will not match the committed ones.
+The choice is made when the numpy_mlp_mnist package is first imported, before any
+stage, command or benchmark imports NumPy (numpy_mlp_mnist/__init__.py), so this module
+must not import NumPy itself. A CPU without those instructions, or another architecture,
+keeps its native kernels (forcing them would crash it), and the stages say in one line
+that its hashes will not match the committed ones. A process that loaded NumPy before
+the choice could be made cannot have the kernels it asked for: its stage or command
+stops with one line (`check_chosen`), where a library user's process goes on.
 """
 
 import os
 import platform
 import sys
 from collections.abc import MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -84,9 +88,32 @@ def select(choice: str, environ: MutableMapping[str, str], machine: str, cpuinfo
     return None
 
 
-def select_for_this_process(params_path: Path = Path("params.yaml")) -> str | None:
-    """select() the kernels params.yaml asks for, if NumPy has not loaded yet (once it
-    has, its kernels are fixed, as in a test that imports the stages in process)."""
+@dataclass(frozen=True)
+class Selection:
+    """What this process asked for and got."""
+
+    choice: str  # params.yaml's `kernels`
+    note: str | None  # the line to print where the pinned kernels cannot run here
+    numpy_was_loaded: bool  # NumPy had fixed its kernels before they could be chosen
+
+
+def select_for_this_process(params_path: Path = Path("params.yaml")) -> Selection:
+    """select() the kernels params.yaml asks for, unless NumPy has loaded already (once it
+    has, its kernels are fixed: fine for a test or a notebook that imports the package,
+    not for a stage, which check_chosen stops)."""
+    choice = choice_in(params_path)
     if "numpy" in sys.modules:
-        return None
-    return select(choice_in(params_path), os.environ, platform.machine(), Path("/proc/cpuinfo"))
+        return Selection(choice, None, numpy_was_loaded=True)
+    note = select(choice, os.environ, platform.machine(), Path("/proc/cpuinfo"))
+    return Selection(choice, note, numpy_was_loaded=False)
+
+
+def check_chosen(selection: Selection) -> str | None:
+    """Why this process cannot compute with the kernels it asked for, or None."""
+    if selection.choice == "pinned" and selection.numpy_was_loaded:
+        return (
+            "NumPy was loaded before the CPU kernels could be pinned, so this process computes with "
+            "whatever kernels it found; start it as dvc.yaml does (python -m stages.NAME), with nothing "
+            "importing NumPy first, or set kernels: native in params.yaml"
+        )
+    return None

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from mlp import ACTIVATIONS, MLP, make_activation
-from stages import layout
-from stages.cli import StageError
-from stages.datasets import N_CLASSES, PIXELS
-from stages.files import read_npz, write_npz
+from numpy_mlp_mnist import layout
+from numpy_mlp_mnist.datasets import N_CLASSES, PIXELS
+from numpy_mlp_mnist.errors import UserError
+from numpy_mlp_mnist.files import read_npz, write_npz
 
 SETTINGS = ("activation", "leaky_slope", "hidden")
 
@@ -38,22 +38,22 @@ def load_model(path: Path) -> MLP:
     arrays = read_npz(path)
     missing = [name for name in SETTINGS if name not in arrays]
     if missing:
-        raise StageError(f"{path}: no array {missing[0]!r}; expected W1, b1, ..., {', '.join(SETTINGS)}")
+        raise UserError(f"{path}: no array {missing[0]!r}; expected W1, b1, ..., {', '.join(SETTINGS)}")
     activation = arrays["activation"]
     expected = f"expected one of {', '.join(ACTIVATIONS)}"
     if activation.dtype.kind != "U" or activation.ndim != 0:
         what = f"a {activation.dtype} array of shape {activation.shape}"
-        raise StageError(f"{path}: activation is {what}, not a name; {expected}")
+        raise UserError(f"{path}: activation is {what}, not a name; {expected}")
     if str(activation) not in ACTIVATIONS:
-        raise StageError(f"{path}: activation {str(activation)!r}; {expected}")
+        raise UserError(f"{path}: activation {str(activation)!r}; {expected}")
     leaky_slope, hidden = arrays["leaky_slope"], arrays["hidden"]
     if leaky_slope.ndim != 0 or leaky_slope.dtype.kind != "f":
-        raise StageError(
+        raise UserError(
             f"{path}: leaky_slope is a {leaky_slope.dtype} array of shape {leaky_slope.shape}; "
             "expected a single number"
         )
     if hidden.ndim > 1 or hidden.size == 0 or hidden.dtype.kind not in "iu" or (hidden < 1).any():
-        raise StageError(
+        raise UserError(
             f"{path}: hidden is a {hidden.dtype} array of shape {hidden.shape}; "
             "expected a width of at least 1, or a list of them"
         )
@@ -63,21 +63,21 @@ def load_model(path: Path) -> MLP:
     for layer, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes), start=1):
         for name, shape in ((f"W{layer}", (fan_in, fan_out)), (f"b{layer}", (fan_out,))):
             if name not in arrays:
-                raise StageError(f"{path}: no array {name!r}; the model's hidden {widths} it")
+                raise UserError(f"{path}: no array {name!r}; the model's hidden {widths} it")
             array = arrays[name]
             if array.shape != shape:
-                raise StageError(
+                raise UserError(
                     f"{path}: {name} has shape {array.shape}; the model's hidden {widths} {shape}"
                 )
             if array.dtype not in (np.float32, np.float64) or not np.isfinite(array).all():
-                raise StageError(
+                raise UserError(
                     f"{path}: {name} must be finite float32 or float64 numbers, found {array.dtype}"
                 )
         weights.append(arrays[f"W{layer}"])
         biases.append(arrays[f"b{layer}"])
     slope = float(leaky_slope)
     if not 0 <= slope <= 1:
-        raise StageError(f"{path}: leaky_slope {slope}; expected a number from 0 to 1")
+        raise UserError(f"{path}: leaky_slope {slope}; expected a number from 0 to 1")
     return MLP(weights, biases, make_activation(str(activation), slope))
 
 
@@ -86,7 +86,7 @@ def find_model(folder: Path) -> Path:
     for candidate in (folder, *folder.parents):
         if (candidate / "dvc.yaml").is_file():
             return candidate / layout.MODEL_PATH
-    raise StageError(
+    raise UserError(
         f"{folder} is not inside the pipeline's repository (no dvc.yaml here or above); "
         "run the command inside it, or name a model with --model PATH"
     )

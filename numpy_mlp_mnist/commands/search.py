@@ -2,7 +2,7 @@
 
     mlp-search [--workers N] [--storage URL] [--space search.yaml] [--heartbeat SECONDS]
 
-search.yaml says what to vary and what to optimise (commands/search_space.py). Optuna
+search.yaml says what to vary and what to optimise (numpy_mlp_mnist/commands/search_space.py). Optuna
 keeps the study in a storage that every worker shares and hands each worker its next
 configuration; the worker runs it as `dvc exp run -n STUDY-NUMBER -S key=value ...` in a
 workspace of its own (a clone under .dvc/tmp/search/, sharing this repository's DVC
@@ -41,8 +41,8 @@ import optuna
 import sqlalchemy
 from optuna.trial import FrozenTrial, TrialState
 
-from commands.search_space import SearchSpace, load_space
-from stages.cli import StageError, run_stage
+from numpy_mlp_mnist.commands.search_space import SearchSpace, load_space
+from numpy_mlp_mnist.errors import UserError, run_program
 
 STORAGE_VARIABLE = "MLP_SEARCH_STORAGE"
 WORKSPACES = Path(".dvc/tmp/search")
@@ -55,7 +55,7 @@ SCHEMA_ATTEMPTS = 4  # how often an idle worker looks whether a dead worker's tr
 def git(*args: str, cwd: Path) -> str:
     result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
     if result.returncode != 0:
-        raise StageError(f"git {' '.join(args)} in {cwd}: {last_line(result.stderr)}")
+        raise UserError(f"git {' '.join(args)} in {cwd}: {last_line(result.stderr)}")
     return result.stdout.strip()
 
 
@@ -68,10 +68,10 @@ def last_line(text: str) -> str:
 def repository_root(start: Path) -> Path:
     try:
         root = Path(git("rev-parse", "--show-toplevel", cwd=start))
-    except StageError:
+    except UserError:
         root = None
     if root is None or not (root / "dvc.yaml").is_file():
-        raise StageError(f"{start} is not inside a clone of the pipeline (no dvc.yaml); run mlp-search there")
+        raise UserError(f"{start} is not inside a clone of the pipeline (no dvc.yaml); run mlp-search there")
     return root
 
 
@@ -90,7 +90,7 @@ def open_storage(url: str, heartbeat: int) -> optuna.storages.RDBStorage:
     try:
         sqlalchemy.engine.make_url(url)
     except sqlalchemy.exc.ArgumentError:
-        raise StageError(
+        raise UserError(
             f"storage {shown!r} is not a database URL; expected e.g. "
             "postgresql+psycopg://user@host:5432/db or sqlite:///path/to/file"
         ) from None
@@ -107,7 +107,7 @@ def open_storage(url: str, heartbeat: int) -> optuna.storages.RDBStorage:
                 heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(),
             )
         except (sqlalchemy.exc.NoSuchModuleError, ModuleNotFoundError) as error:
-            raise StageError(
+            raise UserError(
                 f"storage {shown}: no driver for it ({error}); expected postgresql+psycopg:// or sqlite:///"
             ) from None
         except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError) as error:
@@ -115,11 +115,11 @@ def open_storage(url: str, heartbeat: int) -> optuna.storages.RDBStorage:
             # tables; the losers find them made a moment later.
             attempt += 1
             if attempt == SCHEMA_ATTEMPTS:
-                raise StageError(f"storage {shown}: {last_line(str(error.orig))}") from None
+                raise UserError(f"storage {shown}: {last_line(str(error.orig))}") from None
             time.sleep(attempt)
         except sqlalchemy.exc.SQLAlchemyError as error:
             reason = last_line(str(getattr(error, "orig", None) or error))
-            raise StageError(f"cannot reach the storage {shown}: {reason}") from None
+            raise UserError(f"cannot reach the storage {shown}: {reason}") from None
 
 
 def open_study(storage: optuna.storages.RDBStorage, space: SearchSpace, root: Path) -> optuna.Study:
@@ -130,7 +130,7 @@ def open_study(storage: optuna.storages.RDBStorage, space: SearchSpace, root: Pa
         names = git("for-each-ref", "--format=%(refname:lstrip=-1)", "refs/exps", cwd=root).split()
         taken = [name for name in names if re.fullmatch(rf"{re.escape(space.study)}-\d+", name)]
         if taken:
-            raise StageError(
+            raise UserError(
                 f"experiments of an earlier study {space.study!r} are in this repository ({taken[0]}, ...); "
                 "name the new study differently in search.yaml"
             )
@@ -146,12 +146,12 @@ def open_study(storage: optuna.storages.RDBStorage, space: SearchSpace, root: Pa
         return study
     if recorded["baseline"] != baseline:
         theirs = recorded["baseline"][:7]
-        raise StageError(
+        raise UserError(
             f"study {space.study!r} runs on commit {theirs}, this clone is at {baseline[:7]}; "
             f"check out that commit (git checkout {theirs}) or name a new study in search.yaml"
         )
     if recorded["space"] != space.as_json() or recorded["trials"] != space.trials:
-        raise StageError(
+        raise UserError(
             f"study {space.study!r} was started with another search.yaml; "
             "give this one a study name of its own, or restore the one it was started with"
         )
@@ -229,7 +229,7 @@ class Worker:
             ["dvc", *args], cwd=cwd or self.workspace, capture_output=True, text=True, env=environment()
         )
         if result.returncode != 0:
-            raise StageError(f"dvc {' '.join(args)}: {last_line(result.stdout + result.stderr)}")
+            raise UserError(f"dvc {' '.join(args)}: {last_line(result.stdout + result.stderr)}")
         return result.stdout
 
     # --- the trials ----------------------------------------------------------------
@@ -253,7 +253,7 @@ class Worker:
                 if failures >= FAILURES_IN_A_ROW:
                     self.error = f"worker {self.index} stopped after {failures} failed trials in a row"
                     return
-        except StageError as error:
+        except UserError as error:
             self.error = str(error)
         finally:
             self.done.set()
@@ -269,7 +269,7 @@ class Worker:
             trial.set_user_attr("experiment", name)
             try:
                 outcome = self.experiment(name, values)
-            except StageError as error:
+            except UserError as error:
                 study.tell(trial, state=TrialState.FAIL)
                 if self.stop.is_set():
                     self.requeue(study, trial)
@@ -351,7 +351,7 @@ class Worker:
         finished = time.perf_counter()
         if code != 0:
             why = "interrupted" if self.stop.is_set() else last_line(log.read_text())
-            raise StageError(f"{why} (log: {log.relative_to(self.root)})")
+            raise UserError(f"{why} (log: {log.relative_to(self.root)})")
         metrics = json.loads((self.workspace / "metrics" / "validation.json").read_text())
         self.dvc("exp", "push", "--no-cache", "origin", name)
         if self.upstream:
@@ -373,7 +373,7 @@ class Worker:
 
     def clean_workspace(self) -> None:
         """Nothing half-made left behind: the workspace back at the baseline."""
-        with suppress(StageError):
+        with suppress(UserError):
             git("reset", "-q", "--hard", cwd=self.workspace)
             git("clean", "-q", "-fd", cwd=self.workspace)
 
@@ -458,9 +458,9 @@ def main() -> None:
 
     def work() -> None:
         if not 1 <= args.workers <= 64:
-            raise StageError(f"--workers {args.workers}: expected a whole number from 1 to 64")
+            raise UserError(f"--workers {args.workers}: expected a whole number from 1 to 64")
         if not 1 <= args.heartbeat <= 600:
-            raise StageError(f"--heartbeat {args.heartbeat}: expected seconds from 1 to 600")
+            raise UserError(f"--heartbeat {args.heartbeat}: expected seconds from 1 to 600")
         root = repository_root(Path.cwd())
         # Found at the repository's top from any folder inside it, and named as the user would.
         space = load_space(Path(os.path.relpath(args.space if args.space.exists() else root / args.space)))
@@ -508,9 +508,9 @@ def main() -> None:
         errors = [worker.error for worker in workers if worker.error]
         report(study, space, root, say, workers[0].upstream)
         if errors:
-            raise StageError(errors[0])
+            raise UserError(errors[0])
 
-    run_stage(work)
+    run_program(work)
 
 
 if __name__ == "__main__":

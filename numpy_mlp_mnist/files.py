@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stages.cli import StageError
+from numpy_mlp_mnist.errors import UserError
 
 # A fixed timestamp for zip members: np.savez stamps the current time, which would
 # change the model's bytes, and so its DVC hash, on every run.
@@ -66,27 +66,27 @@ def write_json(path: Path, data: object) -> None:
 
 def _check_is_file(path: Path, kind: str) -> None:
     if path.is_dir():
-        raise StageError(f"{path}: a folder, not {kind}")
+        raise UserError(f"{path}: a folder, not {kind}")
     if not path.exists():
-        raise StageError(f"{path}: file not found; run `dvc repro` to make it")
+        raise UserError(f"{path}: file not found; run `dvc repro` to make it")
 
 
-def _refused(path: Path, error: Exception, kind: str) -> StageError:
+def _refused(path: Path, error: Exception, kind: str) -> UserError:
     """The one line for a file NumPy would not load. NumPy's own words for pickled
     contents point at allow_pickle=True, which must never be the way out."""
     if "pickle" in str(error) or "Object arrays" in str(error):
-        return StageError(
+        return UserError(
             f"{path}: holds Python objects, which are never loaded; expected plain numeric arrays"
         )
-    return StageError(f"{path}: not a readable {kind} ({error})")
+    return UserError(f"{path}: not a readable {kind} ({error})")
 
 
 def read_npy(path: Path) -> np.ndarray:
-    """The array in `path`, refusing pickled objects; a bad file is a StageError."""
+    """The array in `path`, refusing pickled objects; a bad file is a UserError."""
     _check_is_file(path, "a .npy array")
     with open(path, "rb") as file:
         if file.read(len(np.lib.format.MAGIC_PREFIX)) != np.lib.format.MAGIC_PREFIX:
-            raise StageError(f"{path}: not a .npy array file; run `dvc repro` to remake it")
+            raise UserError(f"{path}: not a .npy array file; run `dvc repro` to remake it")
     try:
         return np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as error:
@@ -94,10 +94,10 @@ def read_npy(path: Path) -> np.ndarray:
 
 
 def read_npz(path: Path) -> dict[str, np.ndarray]:
-    """Every array in the .npz at `path`, refusing pickled objects; a bad file is a StageError."""
+    """Every array in the .npz at `path`, refusing pickled objects; a bad file is a UserError."""
     _check_is_file(path, "an .npz archive")
     if not zipfile.is_zipfile(path):
-        raise StageError(f"{path}: not an .npz archive (a zip of .npy arrays)")
+        raise UserError(f"{path}: not an .npz archive (a zip of .npy arrays)")
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}

@@ -1,12 +1,12 @@
 """mlp-predict: the digit in each image, read by the trained network.
 
-    mlp-predict IMAGE [IMAGE ...]        (or: python -m commands.predict IMAGE ...)
+    mlp-predict IMAGE [IMAGE ...]        (or: python -m numpy_mlp_mnist.commands.predict IMAGE ...)
 
 It uses the pipeline's model, models/model.npz of the repository it is run in (from
 any folder inside it), or the one --model names. Each image gets one line: its
 prediction, or what is wrong with it; the exit status is 2 if any image failed.
 
-Each image is first put into MNIST's form (commands/images.py).
+Each image is first put into MNIST's form (numpy_mlp_mnist/images.py).
 """
 
 import argparse
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from commands.images import read_image, to_mnist
-from stages.cli import StageError, run_stage
-from stages.model_file import find_model, load_model
+from numpy_mlp_mnist.errors import UserError, run_program
+from numpy_mlp_mnist.images import read_image, to_mnist
+from numpy_mlp_mnist.model_file import find_model, load_model
 
 
 @dataclass(frozen=True)
@@ -28,15 +28,15 @@ class Prediction:
     probability: float
 
 
-def predict(model_path: Path, images: list[Path]) -> list[Prediction | StageError]:
+def predict(model_path: Path, images: list[Path]) -> list[Prediction | UserError]:
     """For each image, in order, its prediction or what is wrong with it."""
     model = load_model(model_path)
-    errors: dict[int, StageError] = {}
+    errors: dict[int, UserError] = {}
     readable: dict[int, np.ndarray] = {}
     for index, path in enumerate(images):
         try:
             readable[index] = to_mnist(read_image(path), str(path))
-        except StageError as error:
+        except UserError as error:
             errors[index] = error
     predictions = {}
     if readable:
@@ -59,14 +59,14 @@ def main() -> None:
     def work() -> None:
         results = predict(args.model or find_model(Path.cwd()), args.images)
         for result in results:
-            if isinstance(result, StageError):
+            if isinstance(result, UserError):
                 print(f"error: {result}", file=sys.stderr)
             else:
                 print(f"{result.image}: {result.digit} (probability {result.probability:.3f})")
-        if any(isinstance(result, StageError) for result in results):
+        if any(isinstance(result, UserError) for result in results):
             raise SystemExit(2)
 
-    run_stage(work)
+    run_program(work)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ from pathlib import Path
 
 import optuna
 
-from stages.cli import StageError
-from stages.params import RULES, check_known, check_value, read_mapping
+from numpy_mlp_mnist.errors import UserError
+from numpy_mlp_mnist.params import RULES, check_value
+from numpy_mlp_mnist.rules import check_known, read_mapping
 
 # The validation figures the train stage writes to metrics/validation.json, and which way is better.
 OBJECTIVES = {"val_accuracy": "maximize", "val_mae": "minimize", "val_cross_entropy": "minimize"}
@@ -88,61 +89,61 @@ def from_choice(choice: object) -> object:
 def check_range(key: str, spec: dict, where: str) -> Range:
     unknown = set(spec) - {"low", "high", "log"}
     if unknown or not {"low", "high"} <= set(spec):
-        raise StageError(
+        raise UserError(
             f"{where}: {spec!r}; expected a range {{low: L, high: H}} with an optional log: true, "
             "or a list of choices"
         )
     if RULES[key].kind not in (int, float):
-        raise StageError(f"{where}: {key} takes {RULES[key].expected}, not a range; give a list of choices")
+        raise UserError(f"{where}: {key} takes {RULES[key].expected}, not a range; give a list of choices")
     low = check_value(key, spec["low"], f"{where}: low")
     high = check_value(key, spec["high"], f"{where}: high")
     if isinstance(low, list) or isinstance(high, list):
-        raise StageError(f"{where}: a range's bounds are single numbers; give lists of widths as choices")
+        raise UserError(f"{where}: a range's bounds are single numbers; give lists of widths as choices")
     if not low < high:
-        raise StageError(f"{where}: low {low!r} is not below high {high!r}; expected low < high")
+        raise UserError(f"{where}: low {low!r} is not below high {high!r}; expected low < high")
     log = spec.get("log", False)
     if not isinstance(log, bool):
-        raise StageError(f"{where}: log: {log!r}; expected true or false")
+        raise UserError(f"{where}: log: {log!r}; expected true or false")
     if log and low <= 0:
-        raise StageError(f"{where}: a log scale needs low above 0, not {low!r}")
+        raise UserError(f"{where}: a log scale needs low above 0, not {low!r}")
     return Range(low, high, log)
 
 
 def check_choices(key: str, choices: list, where: str) -> list:
     if not choices:
-        raise StageError(f"{where}: an empty list; expected at least one choice")
+        raise UserError(f"{where}: an empty list; expected at least one choice")
     checked = [check_value(key, choice, f"{where}: choice") for choice in choices]
     if len(set(map(repr, checked))) < len(checked):
-        raise StageError(f"{where}: {choices!r} names a choice twice; expected each once")
+        raise UserError(f"{where}: {choices!r} names a choice twice; expected each once")
     return checked
 
 
 def load_space(path: Path = Path("search.yaml")) -> SearchSpace:
-    """The checked contents of `path`; any problem is a StageError that names it."""
+    """The checked contents of `path`; any problem is a UserError that names it."""
     document = read_mapping(path)
     for key in document:
         if key not in KEYS:
-            raise StageError(f"{path}: unknown key {key!r}; expected {', '.join(KEYS)}")
+            raise UserError(f"{path}: unknown key {key!r}; expected {', '.join(KEYS)}")
     study = document.get("study")
     if not isinstance(study, str) or not study.replace("-", "").replace("_", "").isalnum():
-        raise StageError(f"{path}: study: {study!r}; expected a name of letters, digits, - and _")
+        raise UserError(f"{path}: study: {study!r}; expected a name of letters, digits, - and _")
     objective = document.get("objective")
     if objective not in OBJECTIVES:
         test = isinstance(objective, str) and objective.startswith("test_")
         why = "a test figure, which must not choose among trials" if test else "held by no metrics file"
-        raise StageError(
+        raise UserError(
             f"{path}: objective: {objective!r} is {why}; expected one of metrics/validation.json's: "
             + ", ".join(OBJECTIVES)
         )
     sampler = document.get("sampler", "tpe")
     if sampler not in SAMPLERS:
-        raise StageError(f"{path}: sampler: {sampler!r}; expected one of {', '.join(SAMPLERS)}")
+        raise UserError(f"{path}: sampler: {sampler!r}; expected one of {', '.join(SAMPLERS)}")
     params = document.get("params")
     if not isinstance(params, dict) or not params:
-        raise StageError(f"{path}: params: expected a mapping of params.yaml keys to ranges or lists")
+        raise UserError(f"{path}: params: expected a mapping of params.yaml keys to ranges or lists")
     space: dict[str, Range | list] = {}
     for key, spec in params.items():
-        check_known(key, f"{path}: params")
+        check_known(key, RULES, f"{path}: params")
         where = f"{path}: params: {key}"
         if isinstance(spec, list):
             space[key] = check_choices(key, spec, where)
@@ -152,13 +153,13 @@ def load_space(path: Path = Path("search.yaml")) -> SearchSpace:
             wanted = (
                 "a list of choices (a grid takes lists only)" if sampler == "grid" else "a range or a list"
             )
-            raise StageError(f"{where}: {spec!r}; expected {wanted}")
+            raise UserError(f"{where}: {spec!r}; expected {wanted}")
     combinations = math.prod(len(choices) for choices in space.values()) if sampler == "grid" else None
     trials = document.get("trials", combinations)
     if not isinstance(trials, int) or isinstance(trials, bool) or not 1 <= trials <= 10_000:
-        raise StageError(f"{path}: trials: {trials!r}; expected a whole number from 1 to 10000")
+        raise UserError(f"{path}: trials: {trials!r}; expected a whole number from 1 to 10000")
     if combinations is not None and trials != combinations:
-        raise StageError(
+        raise UserError(
             f"{path}: trials: {trials} for a grid of {combinations} combinations; expected {combinations}"
         )
     return SearchSpace(study, trials, objective, sampler, space)

@@ -5,7 +5,7 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from stages.datasets import SIDE
+from numpy_mlp_mnist.datasets import SIDE
 
 
 def _grid(tiles: list[Image.Image], columns: int, gap: int = 2, background: int = 128) -> Image.Image:

@@ -1,0 +1,80 @@
+"""params.yaml: read safely, checked in full, before any stage does any work.
+
+Every key is top level: `dvc exp run -S KEY=VALUE` reaches nested keys too, as a dotted
+path, but flat keys are what `dvc params diff` and `dvc exp show` print as bare names,
+and what a reader types without knowing a hierarchy.
+"""
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from mlp import ACTIVATIONS, INITIALIZERS, LOSSES, OPTIMIZERS, SCHEDULES
+from numpy_mlp_mnist.data_params import DATA_RULES, MNIST_TRAIN_SIZE, DataParams
+from numpy_mlp_mnist.errors import UserError
+from numpy_mlp_mnist.kernels import CHOICES as KERNELS
+from numpy_mlp_mnist.rules import Rule, check_known, checked, choice, number, read_mapping, whole, widths
+
+
+@dataclass(frozen=True)
+class Params(DataParams):
+    """Every key: the data's (DataParams) and the network's and its training's."""
+
+    hidden: int | list[int]
+    lr: float
+    loss: str
+    mae_floor: float
+    activation: str
+    epochs: int
+    patience: int
+    batch_size: int
+    optimizer: str
+    weight_decay: float
+    augment_shift: int
+    lr_schedule: str
+    init: str
+    leaky_slope: float
+    momentum: float
+    threads: int
+    kernels: str
+
+
+# In params.yaml's order, which the messages list keys in.
+RULES: dict[str, Rule] = {
+    "hidden": widths(65_536, 8),
+    "lr": number(lambda v: 0 < v <= 10, "a number above 0 and at most 10"),
+    "loss": choice(LOSSES),
+    "mae_floor": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
+    "activation": choice(ACTIVATIONS),
+    "epochs": whole(1, 10_000),
+    "patience": whole(0, 10_000),
+    "batch_size": whole(1, MNIST_TRAIN_SIZE),
+    "optimizer": choice(OPTIMIZERS),
+    "weight_decay": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
+    "augment_shift": whole(0, 4),
+    "lr_schedule": choice(SCHEDULES),
+    "seed": DATA_RULES["seed"],
+    "init": choice(INITIALIZERS),
+    "leaky_slope": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
+    "momentum": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
+    "threads": whole(1, 256),
+    "kernels": choice(KERNELS),
+    **{key: rule for key, rule in DATA_RULES.items() if key != "seed"},
+}
+assert set(RULES) == {field.name for field in fields(Params)}
+
+
+def check_value(key: str, value: object, where: str) -> object:
+    """`value` as `key` takes it (an int as a float where a float is wanted), or a
+    UserError that starts with `where` and says what would be accepted."""
+    return checked(RULES[key], value, where)
+
+
+def load_params(path: Path = Path("params.yaml")) -> Params:
+    """The checked contents of `path`; any problem is a UserError naming the key."""
+    document = read_mapping(path)
+    for key in document:
+        check_known(key, RULES, str(path))
+    missing = [key for key in RULES if key not in document]
+    if missing:
+        raise UserError(f"{path}: missing key {missing[0]!r}; expected {RULES[missing[0]].expected}")
+    return Params(**{key: check_value(key, document[key], f"{path}: {key}") for key in RULES})
