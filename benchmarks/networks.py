@@ -41,7 +41,8 @@ class Ours(Network):
         mlp.train(
             self.model, X, y, X_val, y_val, loss=mlp.make_loss("cross_entropy"),
             optimizer=mlp.make_optimizer("adam"), epochs=epochs, batch_size=BATCH,
-            learning_rate=LEARNING_RATE, schedule="constant", weight_decay=0.0, rng=self.rng,
+            learning_rate=LEARNING_RATE, schedule=mlp.make_schedule("constant"), weight_decay=0.0,
+            rng=self.rng,
         )  # fmt: skip
 
     def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:

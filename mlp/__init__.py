@@ -5,16 +5,17 @@ The package knows nothing of files, YAML or DVC; the pipeline's stages feed it a
 
 from mlp.activations import ACTIVATIONS, make_activation
 from mlp.augment import random_shift
-from mlp.initializers import INITIALIZERS
+from mlp.initializers import INIT_CHOICES, INITIALIZERS
 from mlp.losses import LOSSES, make_loss
 from mlp.network import MLP
 from mlp.optimizers import OPTIMIZERS, make_optimizer
-from mlp.schedules import SCHEDULES, learning_rate_at
+from mlp.schedules import SCHEDULES, make_schedule
 from mlp.training import EpochRecord, TrainingDivergedError, evaluate, kept_epoch, train
 
 __all__ = [
     "ACTIVATIONS",
     "INITIALIZERS",
+    "INIT_CHOICES",
     "LOSSES",
     "MLP",
     "OPTIMIZERS",
@@ -23,10 +24,10 @@ __all__ = [
     "TrainingDivergedError",
     "evaluate",
     "kept_epoch",
-    "learning_rate_at",
     "make_activation",
     "make_loss",
     "make_optimizer",
+    "make_schedule",
     "random_shift",
     "train",
 ]

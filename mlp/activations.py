@@ -8,9 +8,14 @@ from typing import Protocol
 
 import numpy as np
 
+from mlp.registry import by_name, lookup
+
 
 class Activation(Protocol):
     name: str
+    # The slope below 0 of the ReLU family, f(z) = slope z for z <= 0, which He's
+    # initialisation and an exported model need; 0 for an activation that has none.
+    slope: float
 
     def __call__(self, z: np.ndarray) -> np.ndarray: ...
 
@@ -50,6 +55,7 @@ class Sigmoid:
     """f(z) = 1 / (1 + e^-z), f'(z) = f(z) (1 - f(z))."""
 
     name = "sigmoid"
+    slope = 0.0
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
         # 0.5 * (1 + tanh(z/2)) is the logistic function without overflow in e^-z.
@@ -63,6 +69,7 @@ class Tanh:
     """f(z) = tanh(z), f'(z) = 1 - f(z)^2."""
 
     name = "tanh"
+    slope = 0.0
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
         return np.tanh(z)
@@ -71,17 +78,10 @@ class Tanh:
         return 1 - a * a
 
 
-ACTIVATIONS = ("leaky_relu", "relu", "sigmoid", "tanh")
+ACTIVATIONS = by_name(LeakyReLU, ReLU, Sigmoid, Tanh)
 
 
 def make_activation(name: str, leaky_slope: float = 0.01) -> Activation:
     """The activation called `name`; `leaky_slope` is used by leaky_relu only."""
-    if name == "leaky_relu":
-        return LeakyReLU(leaky_slope)
-    if name == "relu":
-        return ReLU()
-    if name == "sigmoid":
-        return Sigmoid()
-    if name == "tanh":
-        return Tanh()
-    raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}")
+    kind = lookup(ACTIVATIONS, name, "activation")
+    return kind(leaky_slope) if kind is LeakyReLU else kind()

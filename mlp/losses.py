@@ -14,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+from mlp.registry import by_name, lookup
+
 
 def softmax(z: np.ndarray) -> np.ndarray:
     """Row-wise softmax; subtracting the row maximum keeps exp from overflowing."""
@@ -113,15 +115,10 @@ class Quadratic:
         return float(value), grad
 
 
-LOSSES = ("mae", "cross_entropy", "quadratic")
+LOSSES = by_name(MeanAbsoluteError, CrossEntropy, Quadratic)
 
 
 def make_loss(name: str, mae_floor: float = 0.0) -> Loss:
     """The loss called `name`; `mae_floor` is used by mae only (see MeanAbsoluteError)."""
-    if name == "mae":
-        return MeanAbsoluteError(mae_floor)
-    if name == "cross_entropy":
-        return CrossEntropy()
-    if name == "quadratic":
-        return Quadratic()
-    raise ValueError(f"unknown loss {name!r}; expected one of {', '.join(LOSSES)}")
+    kind = lookup(LOSSES, name, "loss")
+    return kind(mae_floor) if kind is MeanAbsoluteError else kind()

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from mlp.activations import Activation
-from mlp.initializers import he_normal, scheme_for, xavier_normal
+from mlp.initializers import initializer_for, xavier_normal
 from mlp.losses import Loss, softmax
 
 
@@ -74,14 +74,13 @@ class MLP:
         `hidden`): weights from the scheme suited to the activation, zero biases."""
         widths = [hidden] if isinstance(hidden, int) else list(hidden)
         sizes = [n_inputs, *widths, n_outputs]
-        into_hidden = itertools.pairwise(sizes[:-1])
-        if scheme_for(activation.name, init) == "he":
-            slope = getattr(activation, "slope", 0.0)
-            weights = [he_normal(fan_in, fan_out, rng, slope) for fan_in, fan_out in into_hidden]
-        else:
-            weights = [xavier_normal(fan_in, fan_out, rng) for fan_in, fan_out in into_hidden]
+        initializer = initializer_for(activation, init)
+        weights = [
+            initializer(fan_in, fan_out, rng, activation.slope)
+            for fan_in, fan_out in itertools.pairwise(sizes[:-1])
+        ]
         # The output layer feeds a softmax, not a rectifier: Xavier suits it whatever f is.
-        weights.append(xavier_normal(sizes[-2], n_outputs, rng))
+        weights.append(xavier_normal(sizes[-2], n_outputs, rng, activation.slope))
         return cls(
             [W.astype(dtype) for W in weights],
             [np.zeros(fan_out, dtype=dtype) for fan_out in sizes[1:]],

@@ -9,6 +9,8 @@ from typing import Protocol
 
 import numpy as np
 
+from mlp.registry import by_name, lookup
+
 # The moments of a weight whose gradient is almost always zero (a pixel that is almost
 # never inked) shrink by a constant factor each step and would end in subnormal
 # numbers, on which x86 arithmetic is about 100x slower: a few hundred of them double
@@ -106,15 +108,10 @@ class Adam:
             flush_negligible(self.V)
 
 
-OPTIMIZERS = ("sgd", "momentum", "adam")
+OPTIMIZERS = by_name(SGD, Momentum, Adam)
 
 
 def make_optimizer(name: str, momentum: float = 0.9) -> Optimizer:
     """The optimizer called `name`; `momentum` is used by the momentum optimizer only."""
-    if name == "sgd":
-        return SGD()
-    if name == "momentum":
-        return Momentum(momentum)
-    if name == "adam":
-        return Adam()
-    raise ValueError(f"unknown optimizer {name!r}; expected one of {', '.join(OPTIMIZERS)}")
+    kind = lookup(OPTIMIZERS, name, "optimizer")
+    return kind(momentum) if kind is Momentum else kind()

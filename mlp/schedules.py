@@ -1,18 +1,26 @@
-"""Learning rate as a function of training progress."""
+"""Learning rate as a function of training progress: a schedule maps the base rate, the
+update's step (0-based) and the number of steps in all to that update's rate."""
 
 import math
+from collections.abc import Callable
 
-SCHEDULES = ("constant", "cosine")
+from mlp.registry import lookup
+
+Schedule = Callable[[float, int, int], float]
 
 
-def learning_rate_at(schedule: str, base_lr: float, step: int, total_steps: int) -> float:
-    """The learning rate for update `step` (0-based) of `total_steps`.
+def constant(base_lr: float, step: int, total_steps: int) -> float:
+    return base_lr
 
-    cosine: base_lr * (1 + cos(pi t / T)) / 2, from base_lr down to 0 by the last
-    step (Loshchilov and Hutter 2017, without restarts).
-    """
-    if schedule == "constant":
-        return base_lr
-    if schedule == "cosine":
-        return base_lr * 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
-    raise ValueError(f"unknown schedule {schedule!r}; expected one of {', '.join(SCHEDULES)}")
+
+def cosine(base_lr: float, step: int, total_steps: int) -> float:
+    """base_lr * (1 + cos(pi t / T)) / 2, from base_lr down to 0 by the last step
+    (Loshchilov and Hutter 2017, without restarts)."""
+    return base_lr * 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
+
+
+SCHEDULES: dict[str, Schedule] = {"constant": constant, "cosine": cosine}
+
+
+def make_schedule(name: str) -> Schedule:
+    return lookup(SCHEDULES, name, "schedule")

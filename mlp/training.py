@@ -9,7 +9,7 @@ import numpy as np
 from mlp.losses import Loss
 from mlp.network import MLP
 from mlp.optimizers import Optimizer
-from mlp.schedules import learning_rate_at
+from mlp.schedules import Schedule
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def train(
     epochs: int,
     batch_size: int,
     learning_rate: float,
-    schedule: str,
+    schedule: Schedule,
     weight_decay: float,
     rng: np.random.Generator,
     augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
@@ -95,7 +95,7 @@ def train(
                 yb = labels[rows]
                 if augment is not None:
                     xb = augment(xb, rng)
-                lr = learning_rate_at(schedule, learning_rate, step, total_steps)
+                lr = schedule(learning_rate, step, total_steps)
                 value, gradient = model.loss_and_gradient(xb, yb, loss)
                 if not math.isfinite(value):
                     raise TrainingDivergedError(epoch, value)

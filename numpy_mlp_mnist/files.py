@@ -28,11 +28,15 @@ def replaced_on_success(*targets: Path) -> Iterator[list[Path]]:
     """Yield a temporary path for each target; rename them all into place on success.
 
     On any exception (Ctrl-C included) the temporary files are removed and the
-    targets are left as they were.
+    targets are left as they were. A target that cannot be written (a folder in its
+    place, a folder without write permission, a full disk) is a UserError naming it,
+    found before any target is replaced.
     """
-    temporaries = []
+    temporaries: list[Path] = []
     try:
         for target in targets:
+            if target.is_dir():
+                raise UserError(f"{target}: a folder is in the way; expected to write a file there")
             target.parent.mkdir(parents=True, exist_ok=True)
             handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.partial-")
             os.close(handle)
@@ -40,6 +44,10 @@ def replaced_on_success(*targets: Path) -> Iterator[list[Path]]:
         yield temporaries
         for temporary, target in zip(temporaries, targets, strict=True):
             os.replace(temporary, target)
+    except OSError as error:
+        written = dict(zip(map(str, temporaries), targets, strict=False))
+        culprit = written.get(str(error.filename), error.filename or targets[0])
+        raise UserError(f"{culprit}: cannot be written ({error.strerror or error})") from None
     finally:
         for temporary in temporaries:
             temporary.unlink(missing_ok=True)

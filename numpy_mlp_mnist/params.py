@@ -8,7 +8,7 @@ and what a reader types without knowing a hierarchy.
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from mlp import ACTIVATIONS, INITIALIZERS, LOSSES, OPTIMIZERS, SCHEDULES
+from mlp import ACTIVATIONS, INIT_CHOICES, LOSSES, OPTIMIZERS, SCHEDULES
 from numpy_mlp_mnist.data_params import DATA_RULES, MNIST_TRAIN_SIZE, DataParams
 from numpy_mlp_mnist.errors import UserError
 from numpy_mlp_mnist.kernels import CHOICES as KERNELS
@@ -53,7 +53,7 @@ RULES: dict[str, Rule] = {
     "augment_shift": whole(0, 4),
     "lr_schedule": choice(SCHEDULES),
     "seed": DATA_RULES["seed"],
-    "init": choice(INITIALIZERS),
+    "init": choice(INIT_CHOICES),
     "leaky_slope": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
     "momentum": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
     "threads": whole(1, 256),

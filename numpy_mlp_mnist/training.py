@@ -43,7 +43,7 @@ def fit(
                 epochs=params.epochs,
                 batch_size=params.batch_size,
                 learning_rate=params.lr,
-                schedule=params.lr_schedule,
+                schedule=mlp.make_schedule(params.lr_schedule),
                 weight_decay=params.weight_decay,
                 rng=rng,
                 augment=augment,

@@ -76,6 +76,11 @@ def edit_model(**changes: np.ndarray | None) -> Spoil:
     return spoil
 
 
+def write_npz_of(**arrays: np.ndarray) -> Spoil:
+    """models/model.npz replaced by an archive of other arrays: another project's model."""
+    return lambda root: write_npz(root / "models" / "model.npz", arrays)
+
+
 class Payload:
     """Unpickling this runs code: it creates a marker file. It must never happen."""
 
@@ -145,13 +150,22 @@ CASES: dict[str, Case] = {
     "model: leaky slope out of range": Case("evaluate", edit_model(leaky_slope=np.array(5.0)), "models/model.npz: leaky_slope 5.0; expected a number from 0 to 1"),
     "model: NaN weights": Case("evaluate", edit_model(b2=np.full(10, np.nan, np.float32)), "b2 must be finite float32 or float64 numbers"),
     "model: pickled objects": Case("evaluate", pickled_model, "models/model.npz: holds Python objects, which are never loaded; expected plain numeric arrays"),
+    # the export to ONNX
+    "export: a damaged model": Case("export", truncate("models/model.npz"), "models/model.npz: not an .npz archive (a zip of .npy arrays)"),
+    "export: a foreign model, other keys": Case("export", write_npz_of(weights=np.zeros((784, 10), np.float32)), "models/model.npz: no array 'activation'; expected W1, b1, ..., activation, leaky_slope, hidden"),
+    "export: layers that do not chain": Case("export", edit_model(W2=np.zeros((15, 10), np.float32)), "models/model.npz: W2 has shape (15, 10); the model's hidden width 16 needs (16, 10)"),
+    "export: float64 weights": Case("export", edit_model(W1=np.zeros((784, 16)), b1=np.zeros(16)), "models/model.npz: W1 and b1 are float64 and float64; expected float32, as the train stage writes"),
+    "export: integer weights": Case("export", edit_model(W2=np.zeros((16, 10), np.int32)), "models/model.npz: W2 must be finite float32 or float64 numbers, found int32"),
+    "export: no test accuracy": Case("export", write_text("metrics/test.json", "{}"), "metrics/test.json: no test_accuracy to record; run `dvc repro` to remake it"),
+    "export: a folder where the ONNX model goes": Case("export", folder_instead("models/model.onnx"), "models/model.onnx: a folder is in the way; expected to write a file there"),
+    "export: a sample digit missing": Case("export", remove("tests/digits/four.jpg"), "tests/digits/four.jpg: file not found"),
     # divergence
     "training: loss diverges": Case("train", set_params(lr=10.0, loss="cross_entropy", optimizer="momentum", momentum=0.99, lr_schedule="constant", epochs=50), "no model was written: try a lower learning rate than lr: 10.0"),
 }  # fmt: skip
 
 
 def test_the_catalogue_reaches_every_stage_that_reads_a_file() -> None:
-    assert {case.stage for case in CASES.values()} == {"fetch", "prepare", "train", "evaluate"}
+    assert {case.stage for case in CASES.values()} == {"fetch", "prepare", "train", "evaluate", "export"}
 
 
 @pytest.mark.parametrize("name", list(CASES))

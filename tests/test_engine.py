@@ -8,7 +8,7 @@ import pytest
 
 import mlp
 from mlp import MLP, make_activation, make_loss, make_optimizer
-from mlp.initializers import scheme_for
+from mlp.initializers import he_normal, initializer_for, xavier_normal
 from mlp.losses import softmax
 
 
@@ -121,15 +121,19 @@ def test_optimizer_state_never_becomes_subnormal(name: str) -> None:
 
 
 def test_cosine_schedule_runs_from_base_to_zero() -> None:
-    assert mlp.learning_rate_at("cosine", 0.1, 0, 100) == pytest.approx(0.1)
-    assert mlp.learning_rate_at("cosine", 0.1, 50, 100) == pytest.approx(0.05)
-    assert mlp.learning_rate_at("cosine", 0.1, 100, 100) == pytest.approx(0.0)
-    assert mlp.learning_rate_at("constant", 0.1, 99, 100) == 0.1
+    cosine, constant = mlp.make_schedule("cosine"), mlp.make_schedule("constant")
+    assert cosine(0.1, 0, 100) == pytest.approx(0.1)
+    assert cosine(0.1, 50, 100) == pytest.approx(0.05)
+    assert cosine(0.1, 100, 100) == pytest.approx(0.0)
+    assert constant(0.1, 99, 100) == 0.1
 
 
 def test_initialisation_suits_the_activation(rng: np.random.Generator) -> None:
-    assert scheme_for("leaky_relu", "auto") == "he"
-    assert scheme_for("tanh", "auto") == "xavier"
+    assert initializer_for(make_activation("leaky_relu"), "auto") is he_normal
+    assert initializer_for(make_activation("relu"), "auto") is he_normal
+    assert initializer_for(make_activation("tanh"), "auto") is xavier_normal
+    assert initializer_for(make_activation("sigmoid"), "auto") is xavier_normal
+    assert initializer_for(make_activation("tanh"), "he") is he_normal
     model = MLP.initialise(784, 500, 10, make_activation("relu"), rng)
     W1, b1, W2 = model.weights[0], model.biases[0], model.weights[1]
     assert W1.dtype == np.float32
@@ -204,7 +208,8 @@ def train_on_blobs(seed: int, loss: str = "cross_entropy", lr: float = 0.01, **o
     history = mlp.train(
         model, X[:500], y[:500], X[500:], y[500:],
         loss=make_loss(loss), optimizer=make_optimizer("adam"), epochs=5, batch_size=32,
-        learning_rate=lr, schedule="cosine", weight_decay=options.get("weight_decay", 0.0), rng=rng,
+        learning_rate=lr, schedule=mlp.make_schedule("cosine"), weight_decay=options.get("weight_decay", 0.0),
+        rng=rng,
     )  # fmt: skip
     return model, history
 
@@ -234,7 +239,8 @@ def test_training_visits_each_sample_once_per_epoch_as_a_plain_loop_would() -> N
     loss, sgd = make_loss("cross_entropy"), make_optimizer("sgd")
     mlp.train(
         trained, X, y, X, y, loss=loss, optimizer=sgd, epochs=2, batch_size=32,
-        learning_rate=0.1, schedule="constant", weight_decay=0.0, rng=np.random.default_rng(2),
+        learning_rate=0.1, schedule=mlp.make_schedule("constant"), weight_decay=0.0,
+        rng=np.random.default_rng(2),
     )  # fmt: skip
     rng = np.random.default_rng(2)
     for _ in range(2):
@@ -272,7 +278,8 @@ def test_training_equals_the_loop_its_docstring_describes_written_out_plainly() 
     loss, trained, seen = make_loss("cross_entropy"), network(), []
     history = mlp.train(
         trained, X, y, X_val, y_val, loss=loss, optimizer=make_optimizer("adam"), epochs=3, batch_size=32,
-        learning_rate=0.01, schedule="cosine", weight_decay=0.1, rng=np.random.default_rng(2),
+        learning_rate=0.01, schedule=mlp.make_schedule("cosine"), weight_decay=0.1,
+        rng=np.random.default_rng(2),
         augment=jitter, on_epoch=seen.append,
     )  # fmt: skip
 
@@ -359,7 +366,7 @@ def test_mae_with_a_floor_brings_back_a_class_the_network_had_given_up_on(
     mlp.train(
         model, X[:500], y[:500], X[500:], y[500:],
         loss=make_loss("mae", mae_floor=mae_floor), optimizer=make_optimizer("adam"), epochs=5,
-        batch_size=32, learning_rate=0.01, schedule="cosine", weight_decay=0.0, rng=rng,
+        batch_size=32, learning_rate=0.01, schedule=mlp.make_schedule("cosine"), weight_decay=0.0, rng=rng,
     )  # fmt: skip
     recall = (model.predict(X[500:][y[500:] == 2]) == 2).mean()
     assert (recall > 0.9) == learns_it, f"recall of class 2: {recall}"
@@ -376,7 +383,8 @@ def noisy_run(epochs: int, patience: int) -> tuple[MLP, list]:
     history = mlp.train(
         model, X[:400], y[:400], X[400:], y[400:],
         loss=make_loss("cross_entropy"), optimizer=make_optimizer("adam"), epochs=epochs, batch_size=32,
-        learning_rate=0.03, schedule="constant", weight_decay=0.0, rng=rng, patience=patience,
+        learning_rate=0.03, schedule=mlp.make_schedule("constant"), weight_decay=0.0, rng=rng,
+        patience=patience,
     )  # fmt: skip
     return model, history
 

@@ -7,7 +7,7 @@ import pytest
 
 import mlp
 from mlp.activations import LeakyReLU
-from mlp.initializers import he_normal, scheme_for, xavier_normal
+from mlp.initializers import he_normal, initializer_for, xavier_normal
 from mlp.losses import MeanAbsoluteError, softmax
 from mlp.optimizers import FLUSH_BELOW, FLUSH_EVERY, Momentum, flush_negligible
 from mlp.training import gather
@@ -16,9 +16,13 @@ UNKNOWN_NAMES = {
     "activation": (mlp.make_activation, "swish", "expected one of leaky_relu, relu, sigmoid, tanh"),
     "loss": (mlp.make_loss, "hinge", "expected one of mae, cross_entropy, quadratic"),
     "optimizer": (mlp.make_optimizer, "rmsprop", "expected one of sgd, momentum, adam"),
-    "init": (lambda name: scheme_for("relu", name), "lecun", "expected one of auto, he, xavier"),
+    "init": (
+        lambda name: initializer_for(mlp.make_activation("relu"), name),
+        "lecun",
+        "expected one of auto, he, xavier",
+    ),
     "schedule": (
-        lambda name: mlp.learning_rate_at(name, 0.1, 0, 10),
+        mlp.make_schedule,
         "step",
         "expected one of constant, cosine",
     ),
@@ -76,7 +80,7 @@ def test_he_initialisation_follows_eq_15_of_he_et_al(slope: float) -> None:
 
 
 def test_xavier_initialisation_is_centred() -> None:
-    weights = xavier_normal(2000, 500, np.random.default_rng(0))
+    weights = xavier_normal(2000, 500, np.random.default_rng(0), 0.5)
     assert weights.mean() == pytest.approx(0, abs=1e-3)
     assert weights.std() == pytest.approx(np.sqrt(2 / 2500), rel=0.01)
 

@@ -42,8 +42,8 @@ class Command:
 # The pages in the order they are run: each goes on from the state the one before left.
 DOCUMENTS = [
     "README.md", "docs/workflow.md", "docs/search.md", "docs/predict-and-draw.md", "docs/network.md",
-    "docs/learning.md", "docs/engine.md", "docs/mnist.md", "docs/reproducibility.md", "docs/speed.md",
-    "docs/reliability.md", "docs/tests.md",
+    "docs/learning.md", "docs/engine.md", "docs/onnx.md", "docs/mnist.md", "docs/reproducibility.md",
+    "docs/speed.md", "docs/reliability.md", "docs/tests.md",
 ]  # fmt: skip
 
 

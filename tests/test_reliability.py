@@ -143,7 +143,7 @@ def short_training(threads: int) -> bytes:
         mlp.train(
             model, X, labels, X[:200], labels[:200], loss=mlp.make_loss("mae"),
             optimizer=mlp.make_optimizer("adam"), epochs=2, batch_size=128, learning_rate=0.01,
-            schedule="cosine", weight_decay=0.05, rng=rng,
+            schedule=mlp.make_schedule("cosine"), weight_decay=0.05, rng=rng,
         )  # fmt: skip
     return model.theta.tobytes()
 
