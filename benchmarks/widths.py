@@ -136,9 +136,7 @@ def main() -> None:
         for seed in args.seeds:
             metrics = table.get((str(hidden), seed))
             cells.append(
-                f"{metrics['test_accuracy']:.2%} ({metrics['test_lowest_digit_accuracy']:.1%})"
-                if metrics
-                else "failed"
+                f"{metrics['accuracy']:.2%} ({metrics['lowest_digit_accuracy']:.1%})" if metrics else "failed"
             )
         print(
             f"| {hidden} | {parameter_count(hidden):,} | "

@@ -1,5 +1,7 @@
 """How every stage and command ends: its result, or one line that says what is wrong."""
 
+import ctypes
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -7,6 +9,8 @@ from types import FrameType
 
 from numpy_mlp_mnist import KERNELS
 from numpy_mlp_mnist.kernels import check_chosen
+
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 class UserError(Exception):
@@ -43,3 +47,20 @@ def run_program(work: Callable[[], None]) -> None:
     except KeyboardInterrupt:
         print("interrupted: no output was written", file=sys.stderr)
         raise SystemExit(130) from None
+
+
+def run_stage(work: Callable[[], None]) -> None:
+    """run_program for a stage, which also stops (SIGTERM, so as Ctrl-C) when the DVC process
+    that started it dies: a stage never outlives its run of the pipeline, to write into a
+    workspace that someone else has taken meanwhile (an mlp-search worker's, say). Linux
+    only (prctl's parent-death signal); elsewhere, as run_program."""
+    parent = os.getppid()
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+    def unless_orphaned() -> None:
+        if os.getppid() != parent:  # it died before the request was made
+            raise KeyboardInterrupt
+        work()
+
+    run_program(unless_orphaned)

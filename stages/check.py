@@ -5,7 +5,7 @@ added or misspelt one included, which no other stage would notice: each of them
 depends on the keys it reads, and DVC does not look at the others.
 """
 
-from numpy_mlp_mnist.errors import run_program
+from numpy_mlp_mnist.errors import run_stage
 from numpy_mlp_mnist.params import RULES, load_params
 
 
@@ -14,7 +14,7 @@ def main() -> None:
         load_params()
         print(f"check: params.yaml: all {len(RULES)} keys known and valid")
 
-    run_program(work)
+    run_stage(work)
 
 
 if __name__ == "__main__":

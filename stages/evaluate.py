@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 
 from numpy_mlp_mnist import layout
 from numpy_mlp_mnist.datasets import N_CLASSES, read_split
-from numpy_mlp_mnist.errors import report_kernels, run_program
+from numpy_mlp_mnist.errors import report_kernels, run_stage
 from numpy_mlp_mnist.files import replaced_on_success, write_json
 from numpy_mlp_mnist.model_file import load_model
 from numpy_mlp_mnist.params import load_params
@@ -54,7 +54,7 @@ def evaluate(model_path: Path, data_dir: Path, outputs: Outputs, threads: int) -
         logits = model.logits(images)
     predicted = logits.argmax(axis=1)
     per_digit = per_digit_accuracy(labels, predicted)
-    metrics = scores(logits, labels, "test") | {"test_lowest_digit_accuracy": min(per_digit)}
+    metrics = scores(logits, labels) | {"lowest_digit_accuracy": min(per_digit)}
     with replaced_on_success(
         outputs.metrics, outputs.per_digit, outputs.confusion, outputs.misclassified, outputs.weights
     ) as (
@@ -70,9 +70,9 @@ def evaluate(model_path: Path, data_dir: Path, outputs: Outputs, threads: int) -
         misclassified_image(images, labels, predicted).save(misclassified_tmp, format="PNG")
         weights_image(model.weights[0]).save(weights_tmp, format="PNG")
     print(
-        f"evaluate: test accuracy {metrics['test_accuracy']:.4f}, mae {metrics['test_mae']:.5f}, "
-        f"cross-entropy {metrics['test_cross_entropy']:.5f}, "
-        f"lowest digit accuracy {metrics['test_lowest_digit_accuracy']:.4f}"
+        f"evaluate: test accuracy {metrics['accuracy']:.4f}, mae {metrics['mae']:.5f}, "
+        f"cross-entropy {metrics['cross_entropy']:.5f}, "
+        f"lowest digit accuracy {metrics['lowest_digit_accuracy']:.4f}"
     )
     return metrics
 
@@ -84,7 +84,7 @@ def main() -> None:
         params = load_params()
         evaluate(layout.MODEL_PATH, layout.PREPARED_DIR, Outputs(), params.threads)
 
-    run_program(work)
+    run_stage(work)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import numpy as np
 
 from numpy_mlp_mnist import layout
 from numpy_mlp_mnist.datasets import PIXELS, SIDE
-from numpy_mlp_mnist.errors import UserError, run_program
+from numpy_mlp_mnist.errors import UserError, run_stage
 from numpy_mlp_mnist.files import replaced_on_success
 from numpy_mlp_mnist.images import read_image, to_mnist
 from numpy_mlp_mnist.model_file import load_model
@@ -41,11 +41,11 @@ class Outputs:
 def test_accuracy_in(metrics_path: Path) -> float:
     try:
         metrics = json.loads(metrics_path.read_text())
-        accuracy = metrics["test_accuracy"]
+        accuracy = metrics["accuracy"]
     except (OSError, ValueError, TypeError, KeyError):
-        raise UserError(f"{metrics_path}: no test_accuracy to record; run `dvc repro` to remake it") from None
+        raise UserError(f"{metrics_path}: no accuracy to record; run `dvc repro` to remake it") from None
     if isinstance(accuracy, bool) or not isinstance(accuracy, int | float) or not 0 <= accuracy <= 1:
-        raise UserError(f"{metrics_path}: test_accuracy {accuracy!r}; expected a number from 0 to 1")
+        raise UserError(f"{metrics_path}: accuracy {accuracy!r}; expected a number from 0 to 1")
     return accuracy
 
 
@@ -101,7 +101,7 @@ def export(
 
 
 def main() -> None:
-    run_program(
+    run_stage(
         lambda: export(
             load_params(), layout.MODEL_PATH, layout.METRICS_PATH, list(layout.SAMPLE_DIGITS), Outputs()
         )

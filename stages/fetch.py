@@ -10,7 +10,7 @@ import numpy as np
 
 from numpy_mlp_mnist import layout
 from numpy_mlp_mnist.data_params import DataParams, load_data_params
-from numpy_mlp_mnist.errors import run_program
+from numpy_mlp_mnist.errors import run_stage
 from numpy_mlp_mnist.files import replaced_on_success, write_npy
 from stages.sources import canonical, idx, openml, pypi
 from stages.sources.download import Policy
@@ -48,7 +48,7 @@ def main() -> None:
         params = load_data_params()
         fetch(load_source(params), f"source {params.source!r}", layout.RAW_DIR)
 
-    run_program(work)
+    run_stage(work)
 
 
 if __name__ == "__main__":

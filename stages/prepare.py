@@ -11,7 +11,7 @@ import numpy as np
 from numpy_mlp_mnist import layout
 from numpy_mlp_mnist.data_params import load_data_params
 from numpy_mlp_mnist.datasets import read_split
-from numpy_mlp_mnist.errors import UserError, run_program
+from numpy_mlp_mnist.errors import UserError, run_stage
 from numpy_mlp_mnist.files import replaced_on_success, write_npy
 
 
@@ -45,7 +45,7 @@ def main() -> None:
         params = load_data_params()
         prepare(layout.RAW_DIR, layout.PREPARED_DIR, params.val_size, params.seed)
 
-    run_program(work)
+    run_stage(work)
 
 
 if __name__ == "__main__":

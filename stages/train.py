@@ -20,7 +20,7 @@ from tqdm import tqdm
 import mlp
 from numpy_mlp_mnist import layout
 from numpy_mlp_mnist.datasets import read_split
-from numpy_mlp_mnist.errors import UserError, report_kernels, run_program
+from numpy_mlp_mnist.errors import UserError, report_kernels, run_stage
 from numpy_mlp_mnist.files import replaced_on_success, write_json
 from numpy_mlp_mnist.model_file import save_model
 from numpy_mlp_mnist.params import Params, load_params
@@ -77,7 +77,7 @@ def train(params: Params, data_dir: Path, outputs: Outputs) -> mlp.MLP:
             f"stopped early: no better val_acc for {params.patience} epochs; keeping epoch {kept}'s weights"
         )
     with threadpool_limits(limits=params.threads, user_api="blas"):
-        validation = scores(model.logits(X_val), labels_val, "val") | {"epoch": kept}
+        validation = scores(model.logits(X_val), labels_val) | {"epoch": kept}
     with replaced_on_success(outputs.model, outputs.history, outputs.validation) as (
         model_tmp,
         history_tmp,
@@ -91,7 +91,7 @@ def train(params: Params, data_dir: Path, outputs: Outputs) -> mlp.MLP:
 
 def main() -> None:
     report_kernels()
-    run_program(lambda: train(load_params(), layout.PREPARED_DIR, Outputs()))
+    run_stage(lambda: train(load_params(), layout.PREPARED_DIR, Outputs()))
 
 
 if __name__ == "__main__":

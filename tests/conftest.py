@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from support.search import write_space
 
 from numpy_mlp_mnist import layout
 from stages.sources import canonical
@@ -190,4 +191,16 @@ def trained_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run(repo, "git", "add", "-A")
     run(repo, "git", "commit", "-q", "-m", "trained")
     run(repo, "dvc", "push")
+    return repo
+
+
+@pytest.fixture(scope="session")
+def one_epoch_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A committed git copy of the repository, 1 epoch, data fetched and prepared, with a
+    small search.yaml of its own."""
+    repo = make_copy(tmp_path_factory.mktemp("search"), epochs=1)
+    write_space(repo)
+    run(repo, "dvc", "repro")
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "commit", "-q", "-m", "one epoch, quick search")
     return repo

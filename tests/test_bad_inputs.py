@@ -156,7 +156,7 @@ CASES: dict[str, Case] = {
     "export: layers that do not chain": Case("export", edit_model(W2=np.zeros((15, 10), np.float32)), "models/model.npz: W2 has shape (15, 10); the model's hidden width 16 needs (16, 10)"),
     "export: float64 weights": Case("export", edit_model(W1=np.zeros((784, 16)), b1=np.zeros(16)), "models/model.npz: W1 and b1 are float64 and float64; expected float32, as the train stage writes"),
     "export: integer weights": Case("export", edit_model(W2=np.zeros((16, 10), np.int32)), "models/model.npz: W2 must be finite float32 or float64 numbers, found int32"),
-    "export: no test accuracy": Case("export", write_text("metrics/test.json", "{}"), "metrics/test.json: no test_accuracy to record; run `dvc repro` to remake it"),
+    "export: no test accuracy": Case("export", write_text("metrics/test.json", "{}"), "metrics/test.json: no accuracy to record; run `dvc repro` to remake it"),
     "export: a folder where the ONNX model goes": Case("export", folder_instead("models/model.onnx"), "models/model.onnx: a folder is in the way; expected to write a file there"),
     "export: a sample digit missing": Case("export", remove("tests/digits/four.jpg"), "tests/digits/four.jpg: file not found"),
     # divergence

@@ -69,7 +69,7 @@ def test_queued_sweep_runs_every_experiment(trained_repo: Path) -> None:
         for data in experiments(trained_repo).values()
     }
     assert set(finished) == {8, 12}
-    assert all(0.5 < metrics["test_accuracy"] <= 1 for metrics in finished.values())
+    assert all(0.5 < metrics["accuracy"] <= 1 for metrics in finished.values())
 
 
 def test_a_sweep_run_on_one_clone_is_pulled_applied_and_restored_on_another(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from conftest import clone_with_outputs, environment, make_copy, run, stages_run
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 
-STAGES = ("check", "fetch", "prepare", "train", "evaluate")
+STAGES = ("check", "fetch", "prepare", "train", "evaluate", "export")
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +42,26 @@ def test_metrics_show_prints_the_test_metrics(pipeline: tuple[Path, str]) -> Non
     header = output.splitlines()[0].split()
     # Sorted by name, as DVC does; each figure named for what it measures, whatever the loss.
     assert header == [
-        "Path", "epoch", "test_accuracy", "test_cross_entropy", "test_lowest_digit_accuracy", "test_mae",
-        "val_accuracy", "val_cross_entropy", "val_mae",
+        "Path", "accuracy", "cross_entropy", "epoch", "lowest_digit_accuracy", "mae",
     ]  # fmt: skip
-    # Eight figures in two files cannot fit 100 columns; they fit a wide terminal.
-    assert max(map(len, output.splitlines())) <= 160
+    # The two files share their names, so each row fills the same columns: an ordinary terminal.
+    assert max(map(len, output.splitlines())) <= 100
+
+
+def test_exp_show_at_120_columns_shows_the_test_accuracy_a_loss_and_the_width(
+    pipeline: tuple[Path, str], tmp_path: Path
+) -> None:
+    repo = clone_with_outputs(pipeline[0], tmp_path / "clone")
+    run(repo, "git", "commit", "-qam", "first run")
+    run(repo, "dvc", "exp", "run", "-n", "wider", "-S", "hidden=40")
+    result = subprocess.run(
+        ["dvc", "exp", "show", "--only-changed", "--no-pager"], cwd=repo, capture_output=True, text=True,
+        env=environment() | {"COLUMNS": "120"},
+    )  # fmt: skip
+    header = next(line for line in result.stdout.splitlines() if "Experiment" in line)
+    assert "metrics/test.json:accuracy" in header and "metrics/test.json:mae" in header and "hidden" in header
+    [row] = [line for line in result.stdout.splitlines() if "[wider]" in line]
+    assert row.split()[-1] == "40" and len(row) <= 120
 
 
 def test_exp_run_with_a_new_width_reruns_only_the_check_train_and_evaluate(
@@ -56,14 +71,14 @@ def test_exp_run_with_a_new_width_reruns_only_the_check_train_and_evaluate(
     repo = clone_with_outputs(pipeline[0], tmp_path / "clone")
     run(repo, "git", "commit", "-qam", "first run")
     output = run(repo, "dvc", "exp", "run", "-S", "hidden=64")
-    assert stages_run(output) == ["check", "train", "evaluate"]
+    assert stages_run(output) == ["check", "train", "evaluate", "export"]
     with np.load(repo / "models" / "model.npz", allow_pickle=False) as model:
         assert model["W1"].shape == (784, 64)
 
     diff = run(repo, "dvc", "params", "diff")
     assert re.search(r"params\.yaml\s+hidden\s+30\s+64", diff), diff
     metrics = run(repo, "dvc", "metrics", "diff")
-    assert "test_accuracy" in metrics
+    assert "accuracy" in metrics
 
 
 @pytest.mark.parametrize("command", [["dvc", "repro"], ["dvc", "exp", "run"]])

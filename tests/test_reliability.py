@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import clone_with_outputs, environment, make_copy, run, run_stage, snapshot, update_params
+from conftest import REPO, clone_with_outputs, environment, make_copy, run, run_stage, snapshot, update_params
 from http_server import FaultyServer, serve
 from support.signals import ctrl_c_reaches_it
 from threadpoolctl import threadpool_limits
@@ -50,7 +50,7 @@ def partial_files(root: Path) -> list[Path]:
 def test_interrupted_training_keeps_the_previous_model(workspace: Path, signum: int) -> None:
     update_params(workspace / "params.yaml", epochs=10_000)
     before = snapshot(workspace)
-    process = start([sys.executable, "-m", "stages.train"], workspace)
+    process = start([sys.executable, "-m", "stages.train"], workspace, env={"PYTHONPATH": str(REPO)})
     wait_for_line(process, r"^epoch +3/")
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=60)
@@ -73,7 +73,8 @@ def test_interrupted_download_leaves_nothing(workspace: Path, tmp_path: Path, fa
         # The download goes to a temporary folder, made here to be watched.
         downloads = tmp_path / "tmp"
         downloads.mkdir()
-        process = start([sys.executable, "-m", "stages.fetch"], workspace, env={"TMPDIR": str(downloads)})
+        stage_env = {"TMPDIR": str(downloads), "PYTHONPATH": str(REPO)}
+        process = start([sys.executable, "-m", "stages.fetch"], workspace, env=stage_env)
         deadline = time.monotonic() + 60
         # Mid-body, the download's temporary file exists when the signal lands.
         while not (partial_files(downloads) if fault == "stall-body" else server.requests):
@@ -130,7 +131,7 @@ def test_interrupted_repro_then_checkout_and_rerun(two_clones: tuple[Path, Path]
 
     update_params(repo / "params.yaml", epochs=3)
     output = run(repo, "dvc", "repro")
-    assert re.findall(r"Running stage '(\w+)'", output) == ["check", "train", "evaluate"]
+    assert re.findall(r"Running stage '(\w+)'", output) == ["check", "train", "evaluate", "export"]
     assert "epoch 3/3" in output
 
 

@@ -2,7 +2,6 @@
 clone, a study in SQLite on one machine and in a real PostgreSQL server across two clones
 (one of them killed mid-trial), and every bad input in one line."""
 
-import contextlib
 import hashlib
 import json
 import os
@@ -17,59 +16,24 @@ from pathlib import Path
 import optuna
 import pytest
 import yaml
-from conftest import experiments, make_copy, run, snapshot
-from postgres import binary, postgres_server
+from conftest import experiments, run, snapshot
+from support.search import (
+    SPACE,
+    finished,
+    kill_everything_in,
+    search,
+    search_environment,
+    study_trials,
+    write_space,
+)
 from support.signals import ctrl_c_ignored, ctrl_c_reaches_it
 
-from numpy_mlp_mnist.commands.search import hide_password
-from numpy_mlp_mnist.commands.search_space import load_space
+from benchmarks.postgres import binary, postgres_server
+from numpy_mlp_mnist.commands.search.space import load_space
+from numpy_mlp_mnist.commands.search.storage import hide_password
 from numpy_mlp_mnist.files import read_npz
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
-
-SPACE = {
-    "study": "quick",
-    "trials": 4,
-    "objective": "val_accuracy",
-    "params": {"lr": {"low": 0.002, "high": 0.01, "log": True}, "augment_shift": [0, 1]},
-}
-
-
-def write_space(repo: Path, **changes: object) -> None:
-    (repo / "search.yaml").write_text(yaml.safe_dump(SPACE | changes, sort_keys=False))
-
-
-def search(repo: Path, *args: str, env: dict[str, str] | None = None, **popen: object) -> subprocess.Popen:
-    bin_dir = str(Path(sys.executable).parent)
-    environment = os.environ | {"PATH": bin_dir + os.pathsep + os.environ["PATH"], "DVC_NO_ANALYTICS": "1"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "numpy_mlp_mnist.commands.search", *args], cwd=repo, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=environment | {"PYTHONPATH": str(Path(__file__).parents[1])} | (env or {}),
-        **{"preexec_fn": ctrl_c_reaches_it} | popen,
-    )  # fmt: skip
-
-
-def finished(process: subprocess.Popen, timeout: float = 900) -> tuple[str, str]:
-    out, err = process.communicate(timeout=timeout)
-    assert process.returncode == 0, f"{out}\n{err}"
-    return out, err
-
-
-@pytest.fixture(scope="module")
-def one_epoch_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A committed git copy of the repository, 1 epoch, data fetched and prepared, with a
-    small search.yaml of its own."""
-    repo = make_copy(tmp_path_factory.mktemp("search"), epochs=1)
-    write_space(repo)
-    run(repo, "dvc", "repro")
-    run(repo, "git", "add", "-A")
-    run(repo, "git", "commit", "-q", "-m", "one epoch, quick search")
-    return repo
-
-
-def study_trials(url: str, name: str) -> list[optuna.trial.FrozenTrial]:
-    return optuna.load_study(study_name=name, storage=url).get_trials()
 
 
 def test_one_machine_two_workers_every_trial_a_dvc_experiment(one_epoch_repo: Path) -> None:
@@ -86,18 +50,17 @@ def test_one_machine_two_workers_every_trial_a_dvc_experiment(one_epoch_repo: Pa
         assert name == f"quick-{trial.number}"
         # The study's value is the experiment's own validation accuracy, as dvc exp show has it.
         metrics = shown[name]["metrics"]["metrics/validation.json"]["data"]
-        assert metrics["val_accuracy"] == trial.value
+        assert metrics["accuracy"] == trial.value
         params = shown[name]["params"]["params.yaml"]["data"]
         assert params["augment_shift"] == trial.params["augment_shift"]
         assert params["lr"] == pytest.approx(trial.params["lr"], rel=1e-5)
-        assert re.search(rf"^trial {trial.number}: .* -> val_accuracy {trial.value:.5f} \[{name},", out, re.M)
+        assert re.search(rf"^trial {trial.number}: .* -> accuracy {trial.value:.5f} \[{name},", out, re.M)
     best = max(complete, key=lambda trial: trial.value)
     test = json.loads(
         run(repo, "git", "show", f"{exp_ref(repo, best.user_attrs['experiment'])}:metrics/test.json")
     )
     assert (
-        f"best: quick-{best.number}, val_accuracy {best.value:.5f}; test accuracy {test['test_accuracy']:.4f}"
-        in out
+        f"best: quick-{best.number}, accuracy {best.value:.5f}; test accuracy {test['accuracy']:.4f}" in out
     )
     # The user's workspace is untouched: the trials ran in the workers' own clones.
     assert run(repo, "git", "status", "--porcelain") == ""
@@ -147,7 +110,7 @@ def test_lists_of_widths_are_choices_like_any_other(tmp_path: Path) -> None:
         )
     )
     space = load_space(path)
-    study = optuna.create_study(sampler=space.make_sampler(seed=0))
+    study = optuna.create_study(sampler=space.sampler_for(0))
     seen = []
     study.optimize(lambda trial: seen.append(space.suggest(trial)["hidden"]) or 0.5, n_trials=3)
     assert sorted(seen, key=str) == [30, [30, 30], [64, 32]]
@@ -168,7 +131,8 @@ BAD = {
     "a layer of width 0 among the choices": ({"params": {"hidden": [30, [30, 0]]}}, [], "search.yaml: params: hidden: choice: [30, 0]: layer 2: 0 is not allowed; expected a whole number from 1 to 65536, or a list of 1 to 8 of them, one per hidden layer"),
     "a range of lists": ({"params": {"hidden": {"low": [8], "high": [64]}}}, [], "search.yaml: params: hidden: a range's bounds are single numbers; give lists of widths as choices"),
     "a range on a word": ({"params": {"loss": {"low": 0, "high": 1}}}, [], "search.yaml: params: loss: loss takes one of mae, cross_entropy, quadratic, not a range; give a list of choices"),
-    "objective no metrics file holds": ({"objective": "val_acc"}, [], "search.yaml: objective: 'val_acc' is held by no metrics file; expected one of metrics/validation.json's: val_accuracy, val_mae, val_cross_entropy"),
+    "objective no metrics file holds": ({"objective": "acc"}, [], "search.yaml: objective: 'acc' is held by no metrics file; expected one of metrics/validation.json's: accuracy, mae, cross_entropy"),
+    "objective by its former name": ({"objective": "val_accuracy"}, [], "search.yaml: objective: 'val_accuracy' is the former name of metrics/validation.json's 'accuracy'; did you mean 'accuracy'?"),
     "objective on the test set": ({"objective": "test_accuracy"}, [], "search.yaml: objective: 'test_accuracy' is a test figure, which must not choose among trials; expected one of"),
     "grid with a range": ({"sampler": "grid", "params": {"lr": {"low": 0.001, "high": 0.01}}}, [], "search.yaml: params: lr: {'low': 0.001, 'high': 0.01}; expected a list of choices (a grid takes lists only)"),
     "storage not a URL": ({}, ["--storage", "not a url"], "storage 'not a url' is not a database URL; expected e.g. postgresql+psycopg://user@host:5432/db or sqlite:///path/to/file"),
@@ -190,6 +154,79 @@ def test_bad_input_ends_in_one_line_and_writes_nothing(bad_input_repo: Path, cas
     assert err.startswith(f"error: {message}"), err
     assert "s3cret" not in err
     assert snapshot(bad_input_repo) == before
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (lambda search: (search / "worker-1.lock").mkdir(parents=True),
+         "{search}/worker-1.lock: cannot be opened to lock a workspace (Is a directory); expected a file "
+         "mlp-search may write in {search}"),
+        (lambda search: search.parent.mkdir(parents=True) or search.write_text("in the way"),
+         "{search}: cannot be made (File exists); mlp-search keeps its workspaces there: expected a clone "
+         "whose folder you may write in"),
+    ],
+    ids=["a lock that cannot be taken", "a clone folder that cannot be written"],
+)  # fmt: skip
+def test_a_workspace_that_cannot_be_had_ends_in_one_line_before_the_study_is_touched(
+    bad_input_repo: Path, tmp_path: Path, spoil: Callable[[Path], object], message: str
+) -> None:
+    folder = bad_input_repo / ".dvc" / "tmp" / "search"
+    spoil(folder)
+    url = f"sqlite:///{tmp_path}/study.sqlite3"
+    before = snapshot(bad_input_repo)
+    process = search(bad_input_repo, "--storage", url)
+    out, err = process.communicate(timeout=120)
+    assert (process.returncode, out, err) == (2, "", f"error: {message.format(search=folder)}\n")
+    assert snapshot(bad_input_repo) == before
+    assert optuna.get_all_study_names(url) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="naming a host of its own (unshare --uts) takes root")
+def test_an_sqlite_study_shared_by_two_hosts_is_refused_in_one_line(bad_input_repo: Path) -> None:
+    write_space(bad_input_repo, study="hosts", trials=1)
+    run(bad_input_repo, "git", "commit", "-qam", "a study of its own")
+    command = [sys.executable, "-m", "numpy_mlp_mnist.commands.search"]
+
+    def on_host(name: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["unshare", "--uts", "bash", "-c", f'hostname {name} && exec "$@"', "-", *command],
+            cwd=bad_input_repo, capture_output=True, text=True, env=search_environment(),
+        )  # fmt: skip
+
+    assert on_host("node-a").returncode == 0
+    refused = on_host("node-b")
+    database = bad_input_repo / ".dvc/tmp/search/optuna.sqlite3"
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert refused.stderr == (
+        f"error: {database} is the study of host 'node-a', and this is 'node-b': SQLite's locks do not hold "
+        "across hosts that share a folder, and the file would corrupt; give every host the same PostgreSQL "
+        f"URL (--storage postgresql+psycopg://...), or remove {database}.host if node-a searches here no more\n"
+    )
+
+
+def test_one_worker_proposes_the_same_configurations_in_the_same_order_from_its_seed(tmp_path: Path) -> None:
+    """What `seed` in search.yaml reproduces, through the proposing workers use: one worker,
+    whose trials finish in the order they start. Other seeds propose otherwise, and no two
+    trial numbers share a stream of random numbers."""
+    path = tmp_path / "search.yaml"
+
+    def proposals(seed: int) -> list[dict]:
+        path.write_text(yaml.safe_dump(SPACE | {"seed": seed}))
+        space = load_space(path)
+        study = optuna.create_study(direction=space.direction)
+        found = []
+        for _ in range(15):  # past TPE's 10 random start-up trials
+            trial = study.ask()
+            found.append(space.propose(study, trial))
+            study.tell(trial, 1 - abs(found[-1]["lr"] - 0.006) - 0.001 * found[-1]["augment_shift"])
+        return found
+
+    first = proposals(7)
+    assert proposals(7) == first
+    assert proposals(8) != first
+    path.write_text(yaml.safe_dump(SPACE))
+    assert len({load_space(path).trial_seed(number) for number in range(1000)}) == 1000
 
 
 def test_a_worker_on_another_commit_refuses_in_one_line(bad_input_repo: Path, tmp_path: Path) -> None:
@@ -269,7 +306,8 @@ def test_two_machines_share_a_study_in_postgresql_and_survive_one_being_killed(
     for clone in clones.values():
         run(clone, "dvc", "remote", "add", "--local", "-d", "store", str(store))
 
-    with postgres_server() as url:
+    with postgres_server() as server:
+        url = server.url
         env = {"MLP_SEARCH_STORAGE": url}
         a = search(clones["a"], "--heartbeat", "1", env=env)
         b = search(clones["b"], "--heartbeat", "1", env=env)
@@ -296,7 +334,7 @@ def test_two_machines_share_a_study_in_postgresql_and_survive_one_being_killed(
     shown = experiments(c)
     for trial in complete:
         data = shown[trial.user_attrs["experiment"]]["metrics"]["metrics/validation.json"]["data"]
-        assert data["val_accuracy"] == trial.value
+        assert data["accuracy"] == trial.value
     best = max(complete, key=lambda trial: trial.value)
     run(c, "dvc", "exp", "apply", best.user_attrs["experiment"])
     run(c, "dvc", "pull")
@@ -305,14 +343,6 @@ def test_two_machines_share_a_study_in_postgresql_and_survive_one_being_killed(
     assert md5(c / "models" / "model.npz") == model["md5"]
     assert set(read_npz(c / "models" / "model.npz")) >= {"W1", "b1", "W2", "b2"}
     assert "Traceback" not in err
-
-
-def kill_everything_in(folder: Path) -> None:
-    """SIGKILL every process working in `folder`: mlp-search and the DVC and Python it started."""
-    for entry in Path("/proc").iterdir():
-        with contextlib.suppress(OSError):
-            if entry.name.isdigit() and Path(os.readlink(entry / "cwd")).is_relative_to(folder):
-                os.kill(int(entry.name), signal.SIGKILL)
 
 
 def md5(path: Path) -> str:

@@ -187,10 +187,10 @@ def test_train_writes_model_and_history_reproducibly(tmp_path: Path, prepared: P
     assert float(rows[-1]["val_accuracy"]) > 0.9
     # The validation figures are the trained network's, whatever loss trained it.
     validation = json.loads((tmp_path / "v.json1").read_text())
-    assert list(validation) == ["val_accuracy", "val_mae", "val_cross_entropy", "epoch"]
+    assert list(validation) == ["accuracy", "mae", "cross_entropy", "epoch"]
     assert validation["epoch"] == 3
-    assert validation["val_accuracy"] == float(rows[-1]["val_accuracy"])
-    assert validation["val_cross_entropy"] == pytest.approx(float(rows[-1]["val_loss"]), abs=1e-5)
+    assert validation["accuracy"] == float(rows[-1]["val_accuracy"])
+    assert validation["cross_entropy"] == pytest.approx(float(rows[-1]["val_loss"]), abs=1e-5)
 
 
 def test_early_stopping_saves_the_best_epochs_network_and_says_which_it_was(
@@ -209,7 +209,7 @@ def test_early_stopping_saves_the_best_epochs_network_and_says_which_it_was(
     assert validation["epoch"] == best
     X_val, labels_val = read_split(prepared, "val", np.float32)
     recomputed = (load_model(tmp_path / "m.npz").predict(X_val) == labels_val).mean()
-    assert recomputed == pytest.approx(max(accuracies), abs=1e-6) == validation["val_accuracy"]
+    assert recomputed == pytest.approx(max(accuracies), abs=1e-6) == validation["accuracy"]
     # The saved network is the best epoch's, not the last one's: with a constant learning
     # rate, a run of exactly `best` epochs ends with the same bytes.
     (tmp_path / "short").mkdir()
@@ -279,16 +279,16 @@ def test_evaluate_writes_metrics(tmp_path: Path, prepared: Path) -> None:
     outputs = Outputs(*(tmp_path / name for name in names))
     metrics = evaluate(tmp_path / "m.npz", prepared, outputs, threads=1)
     assert json.loads((tmp_path / "test.json").read_text()) == metrics
-    assert metrics["test_accuracy"] > 0.9
-    assert list(metrics) == ["test_accuracy", "test_mae", "test_cross_entropy", "test_lowest_digit_accuracy"]
+    assert metrics["accuracy"] > 0.9
+    assert list(metrics) == ["accuracy", "mae", "cross_entropy", "lowest_digit_accuracy"]
     model = load_model(tmp_path / "m.npz")
     images = np.load(prepared / "test_images.npy")
     labels = np.load(prepared / "test_labels.npy")
     predicted = model.predict(images)
-    assert metrics["test_accuracy"] == pytest.approx((predicted == labels).mean(), abs=1e-6)
+    assert metrics["accuracy"] == pytest.approx((predicted == labels).mean(), abs=1e-6)
     per_digit = {int(r["digit"]): float(r["accuracy"]) for r in csv.DictReader(outputs.per_digit.open())}
     assert per_digit == {d: pytest.approx((predicted[labels == d] == d).mean(), abs=1e-6) for d in range(10)}
-    assert metrics["test_lowest_digit_accuracy"] == min(per_digit.values())
+    assert metrics["lowest_digit_accuracy"] == min(per_digit.values())
     rows = list(csv.DictReader(outputs.confusion.open()))
     assert [(int(r["actual"]), int(r["predicted"])) for r in rows] == list(
         zip(labels, predicted, strict=True)

@@ -3,8 +3,9 @@ in full before any trial, with the same rules and did-you-mean as params.yaml.
 
     study: optimiser          # the study's name; its trials' experiments are <study>-<number>
     trials: 40                # completed trials the study stops at, across all workers
-    objective: val_accuracy   # a figure of metrics/validation.json: never a test figure
+    objective: accuracy       # a figure of metrics/validation.json: never a test figure
     sampler: tpe              # tpe (Optuna's default); grid runs every combination once
+    seed: 0                   # each trial's proposal is drawn from this and the trial's number
     params:                   # keys of params.yaml
       lr: {low: 0.001, high: 0.02, log: true}   # a range: whole numbers or floats, as the key
       augment_shift: [0, 1, 2]                   # a list of choices
@@ -13,6 +14,15 @@ A range's kind follows its key in params.yaml (hidden takes whole numbers, lr fl
 its bounds must be values the key accepts. A choice may be any value the key accepts, so
 `hidden: [30, [30, 30], [64, 32]]` compares depths. `grid` takes lists only, and its
 trials default to the number of combinations.
+
+TPE runs with `constant_liar`, as Optuna advises for many workers: a trial still running
+counts as a poor result, so that no worker proposes its neighbourhood again meanwhile.
+Each trial's proposal is drawn with a seed of its own, derived from `seed` and the
+trial's number, which the storage hands out once: one worker alone proposes the same
+configurations in the same order on every run, and no two trials, on any worker, share
+a stream of random numbers (one seed shared by every worker would have them all propose
+the same first configurations). With several workers the order in which trials finish,
+and so what TPE has seen when it proposes, depends on timing: that is not reproducible.
 """
 
 import json
@@ -20,6 +30,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import optuna
 
 from numpy_mlp_mnist.errors import UserError
@@ -27,9 +38,12 @@ from numpy_mlp_mnist.params import RULES, check_value
 from numpy_mlp_mnist.rules import check_known, read_mapping
 
 # The validation figures the train stage writes to metrics/validation.json, and which way is better.
-OBJECTIVES = {"val_accuracy": "maximize", "val_mae": "minimize", "val_cross_entropy": "minimize"}
+OBJECTIVES = {"accuracy": "maximize", "mae": "minimize", "cross_entropy": "minimize"}
+# Their names before validation.json and test.json came to share them (studies started
+# then recorded these): accepted in a stored study, and a did-you-mean in search.yaml.
+FORMER_OBJECTIVES = {"val_accuracy": "accuracy", "val_mae": "mae", "val_cross_entropy": "cross_entropy"}
 SAMPLERS = ("tpe", "grid")
-KEYS = ("study", "trials", "objective", "sampler", "params")
+KEYS = ("study", "trials", "objective", "sampler", "seed", "params")
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,7 @@ class SearchSpace:
     trials: int
     objective: str
     sampler: str
+    seed: int
     params: dict[str, Range | list] = field(hash=False)
 
     @property
@@ -63,18 +78,39 @@ class SearchSpace:
                 values[key] = trial.suggest_float(key, space.low, space.high, log=space.log)
         return values
 
-    def make_sampler(self, seed: int | None = None) -> optuna.samplers.BaseSampler:
+    def propose(self, study: optuna.Study, trial: optuna.Trial) -> dict[str, object]:
+        """The trial's value of each param, drawn by a sampler seeded for this trial alone
+        (or a retried trial's own)."""
+        study.sampler = self.sampler_for(trial.number)
+        return self.suggest(trial)
+
+    def trial_seed(self, trial_number: int) -> int:
+        """The seed of trial `trial_number`'s proposal, from search.yaml's and the number."""
+        return int(np.random.SeedSequence([self.seed, trial_number]).generate_state(1)[0])
+
+    def sampler_for(self, trial_number: int) -> optuna.samplers.BaseSampler:
+        """The sampler that proposes trial `trial_number`, seeded for it alone."""
+        seed = self.trial_seed(trial_number)
         if self.sampler == "grid":
             grid = {key: as_choices(space) for key, space in self.params.items()}
             return optuna.samplers.GridSampler(grid, seed=seed)
-        return optuna.samplers.TPESampler(seed=seed)
+        return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
 
     def as_json(self) -> str:
         """What the study records, so that every worker can be checked to search the same space."""
         params = {
             key: space if isinstance(space, list) else vars(space) for key, space in self.params.items()
         }
-        return json.dumps({"objective": self.objective, "sampler": self.sampler, "params": params})
+        return json.dumps(
+            {"objective": self.objective, "sampler": self.sampler, "seed": self.seed, "params": params}
+        )
+
+    def is_recorded_as(self, recorded: str) -> bool:
+        """Whether a study's record of its space (as_json) is this space, written by this
+        release or an earlier one (a former objective name, no seed: seed 0)."""
+        earlier = json.loads(recorded)
+        earlier["objective"] = FORMER_OBJECTIVES.get(earlier["objective"], earlier["objective"])
+        return {"seed": 0} | earlier == json.loads(self.as_json())
 
 
 # Optuna's choices are numbers or text, so a list (hidden's widths) travels as its JSON text.
@@ -129,15 +165,21 @@ def load_space(path: Path = Path("search.yaml")) -> SearchSpace:
         raise UserError(f"{path}: study: {study!r}; expected a name of letters, digits, - and _")
     objective = document.get("objective")
     if objective not in OBJECTIVES:
-        test = isinstance(objective, str) and objective.startswith("test_")
+        expected = "expected one of metrics/validation.json's: " + ", ".join(OBJECTIVES)
+        if objective in FORMER_OBJECTIVES:
+            raise UserError(
+                f"{path}: objective: {objective!r} is the former name of metrics/validation.json's "
+                f"{FORMER_OBJECTIVES[objective]!r}; did you mean {FORMER_OBJECTIVES[objective]!r}?"
+            )
+        test = isinstance(objective, str) and objective.startswith("test")
         why = "a test figure, which must not choose among trials" if test else "held by no metrics file"
-        raise UserError(
-            f"{path}: objective: {objective!r} is {why}; expected one of metrics/validation.json's: "
-            + ", ".join(OBJECTIVES)
-        )
+        raise UserError(f"{path}: objective: {objective!r} is {why}; {expected}")
     sampler = document.get("sampler", "tpe")
     if sampler not in SAMPLERS:
         raise UserError(f"{path}: sampler: {sampler!r}; expected one of {', '.join(SAMPLERS)}")
+    seed = document.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise UserError(f"{path}: seed: {seed!r}; expected a whole number from 0 to {2**32 - 1}")
     params = document.get("params")
     if not isinstance(params, dict) or not params:
         raise UserError(f"{path}: params: expected a mapping of params.yaml keys to ranges or lists")
@@ -162,4 +204,4 @@ def load_space(path: Path = Path("search.yaml")) -> SearchSpace:
         raise UserError(
             f"{path}: trials: {trials} for a grid of {combinations} combinations; expected {combinations}"
         )
-    return SearchSpace(study, trials, objective, sampler, space)
+    return SearchSpace(study, trials, objective, sampler, seed, space)

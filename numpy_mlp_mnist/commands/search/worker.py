@@ -1,0 +1,262 @@
+"""A worker: one workspace, and the trials it runs there one at a time.
+
+Each trial is asked of the study, run as `dvc exp run -n STUDY-NUMBER -S key=value ...`,
+its objective read from the experiment's metrics/validation.json and told to the study,
+and the experiment pushed. While it runs, the worker beats a heart in the storage, so that
+other workers know it is alive. Every call to the storage waits through an outage
+(storage.Storage); a stop (Ctrl-C, SIGTERM, a time limit) hands the running trial back:
+failed, its configuration queued to run again, the workspace clean.
+"""
+
+import json
+import re
+import statistics
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import optuna
+import sqlalchemy
+from optuna.trial import TrialState
+
+from numpy_mlp_mnist.commands.search.space import SearchSpace
+from numpy_mlp_mnist.commands.search.storage import Storage, last_error_line
+from numpy_mlp_mnist.commands.search.workspace import (
+    WORKSPACES,
+    Meter,
+    Workspace,
+    kill_if_alive,
+    release_workspace,
+    start_experiment,
+    stop_gently,
+)
+from numpy_mlp_mnist.errors import UserError
+
+FAILURES_IN_A_ROW = 3  # a worker whose trials keep failing stops: something is broken, not unlucky
+POLL_SECONDS = 2.0
+STOP_SECONDS = 15.0  # a stopped experiment that has not ended by then is killed
+
+
+def format_value(value: object) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+class DatabaseMeter:
+    """Round trips to the database and their time, counted for each worker (its own thread
+    and its heartbeat's) from SQLAlchemy's own events."""
+
+    def __init__(self, engine: sqlalchemy.engine.Engine) -> None:
+        self.local = threading.local()
+        sqlalchemy.event.listen(engine, "before_cursor_execute", self.before)
+        sqlalchemy.event.listen(engine, "after_cursor_execute", self.after)
+
+    def count_for(self, tally: dict[str, float]) -> None:
+        """Count this thread's round trips into `tally` from now on."""
+        self.local.tally = tally
+
+    def before(self, *args: object) -> None:
+        self.local.started = time.perf_counter()
+
+    def after(self, *args: object) -> None:
+        tally = getattr(self.local, "tally", None)
+        if tally is not None:
+            tally["db_queries"] += 1
+            tally["db_seconds"] += time.perf_counter() - self.local.started
+
+
+@dataclass
+class Worker:
+    """One of this process's workers; `stop` ends them all, `deadline` (time.monotonic())
+    is when none may start another trial."""
+
+    number: int  # of its workspace, whose lock it holds
+    lock: int  # the workspace's open lock file
+    root: Path
+    space: SearchSpace
+    storage: Storage
+    meter: DatabaseMeter
+    baseline: str
+    stop: threading.Event
+    deadline: float
+    say: Callable[[str], None]
+    process: object = None  # the running `dvc exp run`, a subprocess.Popen
+    error: str | None = None
+    requeued: list[int] = field(default_factory=list)  # trials whose configuration was queued again
+    done: threading.Event = field(default_factory=threading.Event)
+    trial_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"worker {self.number}"
+
+    def call(self, operation: Callable[[], object]) -> object:
+        return self.storage.call(operation, self.name)
+
+    def run(self) -> None:
+        """Run trials until the study has its number of completed ones, or a stop."""
+        try:
+            workspace = Workspace(self.root, self.number, self.baseline)
+            workspace.prepare()
+            study = self.call(
+                lambda: optuna.load_study(study_name=self.space.study, storage=self.storage.rdb)
+            )
+            failures = 0
+            while not self.stop.is_set():
+                if self.storage.may_fail_stale_trials():
+                    self.call(lambda: optuna.storages.fail_stale_trials(study))
+                trials = self.call(lambda: study.get_trials(deepcopy=False))
+                complete = sum(trial.state == TrialState.COMPLETE for trial in trials)
+                running = sum(trial.state == TrialState.RUNNING for trial in trials)
+                if complete >= self.space.trials or not self.time_for_a_trial():
+                    return
+                if complete + running >= self.space.trials:
+                    self.stop.wait(POLL_SECONDS)  # enough are running; one may yet die
+                    continue
+                failures = 0 if self.one_trial(study, workspace) else failures + 1
+                if failures >= FAILURES_IN_A_ROW:
+                    self.error = f"{self.name} stopped after {failures} failed trials in a row"
+                    return
+        except UserError as error:
+            self.error = str(error)
+        finally:
+            release_workspace(self.root, self.number, self.lock)
+            self.done.set()
+
+    def time_for_a_trial(self) -> bool:
+        """Whether a trial as long as this worker's usual one ends before the deadline."""
+        usual = statistics.median(self.trial_seconds) if self.trial_seconds else 0.0
+        return time.monotonic() + usual < self.deadline
+
+    def one_trial(self, study: optuna.Study, workspace: Workspace) -> bool:
+        """Ask, run, tell; False if the trial failed."""
+        tally = {"db_queries": 0, "db_seconds": 0.0}
+        self.meter.count_for(tally)
+        trial = self.call(study.ask)
+        with self.heartbeat(trial, tally):
+            if self.is_surplus(study, trial):
+                return True
+            values = self.call(lambda: self.space.propose(study, trial))
+            name = f"{self.space.study}-{trial.number}"
+            self.call(lambda: trial.set_user_attr("experiment", name))
+            pushes = Meter()
+            start = time.perf_counter()
+            try:
+                value, train_s = self.experiment(workspace, name, values)
+                pushed = time.perf_counter()
+                workspace.push(name, pushes)
+            except UserError as error:
+                self.call(lambda: study.tell(trial, state=TrialState.FAIL))
+                if self.stop.is_set():
+                    self.requeue(study, trial.number)
+                    workspace.clean()
+                    return True
+                self.say(f"trial {trial.number} failed: {error}")
+                return False
+            trial_s = time.perf_counter() - start
+            self.trial_seconds.append(trial_s)
+            times = {"train_s": train_s, "trial_s": trial_s, "push_s": time.perf_counter() - pushed}
+            costs = asdict(pushes) | tally | times
+            for key, cost in costs.items():
+                self.call(lambda key=key, cost=cost: trial.set_user_attr(key, round(cost, 4)))
+            if not self.told(study, trial, value):
+                return True
+            shown = ", ".join(f"{key}={format_value(value)}" for key, value in values.items())
+            self.say(
+                f"trial {trial.number}: {shown} -> {self.space.objective} {value:.5f} "
+                f"[{name}, {self.name}, {trial_s:.1f} s]"
+            )
+            return True
+
+    def told(self, study: optuna.Study, trial: optuna.Trial, value: float) -> bool:
+        """The study told the trial's value; False if it had been failed meanwhile (its
+        heartbeat lapsed, and another worker queued its configuration again)."""
+        try:
+            self.call(lambda: study.tell(trial, value))
+        except optuna.exceptions.UpdateFinishedTrialError:
+            frozen = self.call(lambda: study.get_trials(deepcopy=False)[trial.number])
+            if frozen.state == TrialState.COMPLETE:  # told before the storage went away
+                return True
+            self.say(f"trial {trial.number}: another worker took it for dead meanwhile, and runs it again")
+            return False
+        return True
+
+    def is_surplus(self, study: optuna.Study, trial: optuna.Trial) -> bool:
+        """Two workers may ask at the same moment for the study's last trial: the later one
+        stands down (pruned, its configuration queued again if it was a retry)."""
+        trials = self.call(lambda: study.get_trials(deepcopy=False))
+        complete = sum(t.state == TrialState.COMPLETE for t in trials)
+        earlier = sum(t.state == TrialState.RUNNING and t.number < trial.number for t in trials)
+        if complete + earlier < self.space.trials:
+            return False
+        self.call(lambda: study.tell(trial, state=TrialState.PRUNED))
+        if "failed_trial" in trials[trial.number].system_attrs:
+            self.requeue(study, trial.number)
+        return True
+
+    def requeue(self, study: optuna.Study, number: int) -> None:
+        """The trial's configuration queued to run again, as a dead worker's is."""
+        frozen = self.call(lambda: study.get_trials(deepcopy=False)[number])
+        self.call(lambda: optuna.storages.RetryHeartbeatStaleTrialCallback()(study, frozen))
+        self.requeued.append(number)
+
+    @contextmanager
+    def heartbeat(self, trial: optuna.Trial, tally: dict[str, float]) -> Iterator[None]:
+        """Beat in the storage while the trial runs, so other workers know it is alive; a
+        beat the storage misses marks it away, and the next one tries again."""
+        done = threading.Event()
+
+        def beat() -> None:
+            self.meter.count_for(tally)
+            while True:
+                try:
+                    # Optuna's own heartbeat thread beats with the same private id.
+                    self.storage.rdb.record_heartbeat(trial._trial_id)
+                except Exception:  # a missed beat, whatever the storage said; the next may pass
+                    self.storage.mark_away()
+                if done.wait(self.storage.rdb.heartbeat_interval):
+                    return
+
+        thread = threading.Thread(target=beat, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
+
+    def experiment(self, workspace: Workspace, name: str, values: dict[str, object]) -> tuple[float, float]:
+        """`dvc exp run` of the trial in the workspace: its objective, and its train stage's seconds."""
+        settings = [f"-S{key}={format_value(value)}" for key, value in values.items()]
+        log = self.root / WORKSPACES / "logs" / f"{name}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        stages: dict[str, float] = {}
+        with log.open("w", buffering=1) as written:  # line by line: `tail -f` shows the trial live
+            self.process = start_experiment(["dvc", "exp", "run", "-n", name, *settings], workspace.path)
+            if self.stop.is_set():  # a stop that came while it started
+                self.interrupt()
+            for line in self.process.stdout:
+                written.write(line)
+                if stage := re.match(r"Running stage '(\w+)'", line):
+                    stages[stage[1]] = time.perf_counter()
+            code = self.process.wait()
+            self.process = None
+        finished = time.perf_counter()
+        if code != 0:
+            why = "interrupted" if self.stop.is_set() else last_error_line(log.read_text())
+            raise UserError(f"{why} (log: {log.relative_to(self.root)})")
+        metrics = json.loads((workspace.path / "metrics" / "validation.json").read_text())
+        train_start = stages.get("train", finished)
+        train_end = min([t for t in stages.values() if t > train_start], default=finished)
+        return float(metrics[self.space.objective]), train_end - train_start
+
+    def interrupt(self) -> None:
+        """Forward Ctrl-C to the experiment that is running, so DVC stops it cleanly; kill it
+        if it has not stopped in STOP_SECONDS (a time limit's SIGKILL follows soon)."""
+        process = self.process
+        if process is None:
+            return
+        stop_gently(process)
+        threading.Thread(target=kill_if_alive, args=(process, STOP_SECONDS), daemon=True).start()
