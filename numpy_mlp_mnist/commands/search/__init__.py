@@ -139,7 +139,6 @@ def main() -> None:
         workspaces = [take_free_workspace(root) for _ in range(args.workers)]
         baseline = run(["git", "rev-parse", "HEAD"], root)
         study = open_study(storage, space, baseline, experiments_named_like(root, space.study))
-        baseline = study.user_attrs["baseline"]
         here = ", ".join(str(number) for number, _ in workspaces)
         say(
             f"mlp-search: study {space.study!r} in {hide_password(url)}: {space.trials} trials by "

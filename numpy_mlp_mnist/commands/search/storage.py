@@ -186,10 +186,24 @@ class Storage:
             return time.monotonic() - self.last_away > self.rdb.grace_period
 
 
+def recorded_search(study: optuna.Study) -> dict | None:
+    """What the study records of the search it runs (its commit, search.yaml and trials),
+    or None before the first worker records it; studies of earlier releases kept each in
+    an attribute of its own."""
+    attributes = study.user_attrs
+    if "search" in attributes:
+        return attributes["search"]
+    if "baseline" in attributes:
+        return {key: attributes.get(key) for key in ("baseline", "space", "trials")}
+    return None
+
+
 def open_study(storage: Storage, space: SearchSpace, baseline: str, taken: list[str]) -> optuna.Study:
-    """The study named in search.yaml: created on first use with this commit and space
-    recorded; a later worker must bring the same ones. `taken` lists the experiments of
-    this repository named like the study's, which a new study must not reuse."""
+    """The study named in search.yaml, which runs on commit `baseline`: created on first use with
+    this commit and space recorded (as one attribute, so that a worker starting at the same
+    moment sees all of it or nothing); a later worker must bring the same ones. `taken`
+    lists the experiments of this repository named like the study's, which a new study
+    must not reuse."""
     names = storage.call(lambda: optuna.get_all_study_names(storage.rdb), "mlp-search")
     if space.study not in names and taken:
         raise UserError(
@@ -202,18 +216,22 @@ def open_study(storage: Storage, space: SearchSpace, baseline: str, taken: list[
         ),
         "mlp-search",
     )
-    recorded = study.user_attrs
-    if not recorded:
-        for key, value in (("baseline", baseline), ("space", space.as_json()), ("trials", space.trials)):
-            storage.call(lambda key=key, value=value: study.set_user_attr(key, value), "mlp-search")
-        return study
-    if recorded["baseline"] != baseline:
-        theirs = recorded["baseline"][:7]
+    record = storage.call(lambda: recorded_search(study), "mlp-search")
+    if record is None:
+        ours = {"baseline": baseline, "space": space.as_json(), "trials": space.trials}
+        storage.call(lambda: study.set_user_attr("search", ours), "mlp-search")
+        record = storage.call(lambda: recorded_search(study), "mlp-search")  # ours, or a faster worker's
+    if record["baseline"] != baseline:
+        theirs = record["baseline"][:7]
         raise UserError(
             f"study {space.study!r} runs on commit {theirs}, this clone is at {baseline[:7]}; "
             f"check out that commit (git checkout {theirs}) or name a new study in search.yaml"
         )
-    if not space.is_recorded_as(recorded["space"]) or recorded["trials"] != space.trials:
+    if (
+        record["space"] is None
+        or not space.is_recorded_as(record["space"])
+        or record["trials"] != space.trials
+    ):
         raise UserError(
             f"study {space.study!r} was started with another search.yaml; "
             "give this one a study name of its own, or restore the one it was started with"
