@@ -5,7 +5,7 @@ Layer l = 1, ..., L takes the previous layer's activations a[l-1] (a[0] = x, the
     z[l] = a[l-1] W[l] + b[l]      a[l] = f(z[l])        hidden layers, l < L
     z[L] = a[L-1] W[L] + b[L]      p    = softmax(z[L])  output layer
 
-With one hidden layer (L = 2, the default 784-30-10) that is the seed's network:
+With one hidden layer (L = 2, the default 784-30-10) that is the original project's network:
 
     z1 = x W1 + b1        a1 = f(z1)
     z2 = a1 W2 + b2       p  = softmax(z2)

@@ -110,9 +110,12 @@ def test_lists_of_widths_are_choices_like_any_other(tmp_path: Path) -> None:
         )
     )
     space = load_space(path)
-    study = optuna.create_study(sampler=space.sampler_for(0))
+    study = optuna.create_study()
     seen = []
-    study.optimize(lambda trial: seen.append(space.suggest(trial)["hidden"]) or 0.5, n_trials=3)
+    for _ in range(3):  # as a worker asks and tells
+        trial = space.ask(study)
+        seen.append(space.suggest(trial)["hidden"])
+        study.tell(trial, 0.5)
     assert sorted(seen, key=str) == [30, [30, 30], [64, 32]]
 
 
@@ -206,25 +209,31 @@ def test_an_sqlite_study_shared_by_two_hosts_is_refused_in_one_line(bad_input_re
 
 
 def test_one_worker_proposes_the_same_configurations_in_the_same_order_from_its_seed(tmp_path: Path) -> None:
-    """What `seed` in search.yaml reproduces, through the proposing workers use: one worker,
+    """What `seed` in search.yaml reproduces, through the asking workers use: one worker,
     whose trials finish in the order they start. Other seeds propose otherwise, and no two
     trial numbers share a stream of random numbers."""
     path = tmp_path / "search.yaml"
 
-    def proposals(seed: int) -> list[dict]:
-        path.write_text(yaml.safe_dump(SPACE | {"seed": seed}))
+    def proposals(seed: int, sampler: str = "tpe") -> list[dict]:
+        grid = {
+            "sampler": "grid",
+            "trials": 12,
+            "params": {"lr": [0.002, 0.004, 0.006, 0.008], "augment_shift": [0, 1, 2]},
+        }
+        path.write_text(yaml.safe_dump(SPACE | {"seed": seed} | (grid if sampler == "grid" else {})))
         space = load_space(path)
         study = optuna.create_study(direction=space.direction)
         found = []
-        for _ in range(15):  # past TPE's 10 random start-up trials
-            trial = study.ask()
-            found.append(space.propose(study, trial))
+        for _ in range(12 if sampler == "grid" else 15):  # past TPE's 10 random start-up trials
+            trial = space.ask(study)
+            found.append(space.suggest(trial))
             study.tell(trial, 1 - abs(found[-1]["lr"] - 0.006) - 0.001 * found[-1]["augment_shift"])
         return found
 
-    first = proposals(7)
-    assert proposals(7) == first
-    assert proposals(8) != first
+    for sampler in ("tpe", "grid"):
+        first = proposals(7, sampler)
+        assert proposals(7, sampler) == first
+        assert proposals(8, sampler) != first
     path.write_text(yaml.safe_dump(SPACE))
     assert len({load_space(path).trial_seed(number) for number in range(1000)}) == 1000
 

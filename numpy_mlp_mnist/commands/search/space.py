@@ -19,10 +19,11 @@ TPE runs with `constant_liar`, as Optuna advises for many workers: a trial still
 counts as a poor result, so that no worker proposes its neighbourhood again meanwhile.
 Each trial's proposal is drawn with a seed of its own, derived from `seed` and the
 trial's number, which the storage hands out once: one worker alone proposes the same
-configurations in the same order on every run, and no two trials, on any worker, share
-a stream of random numbers (one seed shared by every worker would have them all propose
-the same first configurations). With several workers the order in which trials finish,
-and so what TPE has seen when it proposes, depends on timing: that is not reproducible.
+configurations in the same order on every run, and no two trials share a stream of
+random numbers (one seed shared by every worker would have them all propose the same
+first configurations). With several workers the order in which trials finish, and so
+what TPE has seen when it proposes, depends on timing: that is not reproducible. The grid
+gives trial N its combination N, in an order `seed` shuffles: the same for every worker.
 """
 
 import json
@@ -78,23 +79,22 @@ class SearchSpace:
                 values[key] = trial.suggest_float(key, space.low, space.high, log=space.log)
         return values
 
-    def propose(self, study: optuna.Study, trial: optuna.Trial) -> dict[str, object]:
-        """The trial's value of each param, drawn by a sampler seeded for this trial alone
-        (or a retried trial's own)."""
-        study.sampler = self.sampler_for(trial.number)
-        return self.suggest(trial)
-
-    def trial_seed(self, trial_number: int) -> int:
-        """The seed of trial `trial_number`'s proposal, from search.yaml's and the number."""
-        return int(np.random.SeedSequence([self.seed, trial_number]).generate_state(1)[0])
-
-    def sampler_for(self, trial_number: int) -> optuna.samplers.BaseSampler:
-        """The sampler that proposes trial `trial_number`, seeded for it alone."""
-        seed = self.trial_seed(trial_number)
+    def ask(self, study: optuna.Study) -> optuna.Trial:
+        """The next trial. The grid sampler gives trial N the grid's combination N, in an
+        order that `seed` shuffles, the same for every worker; TPE draws the trial's
+        configuration with a seed of its own (trial_seed) as its params are suggested."""
         if self.sampler == "grid":
             grid = {key: as_choices(space) for key, space in self.params.items()}
-            return optuna.samplers.GridSampler(grid, seed=seed)
-        return optuna.samplers.TPESampler(seed=seed, constant_liar=True)
+            study.sampler = GridUntilCounted(grid, seed=self.seed)
+            return study.ask()
+        trial = study.ask()
+        study.sampler = optuna.samplers.TPESampler(seed=self.trial_seed(trial.number), constant_liar=True)
+        return trial
+
+    def trial_seed(self, trial_number: int) -> int:
+        """The seed of trial `trial_number`'s proposal, from search.yaml's seed and the
+        number, which the storage hands out once."""
+        return int(np.random.SeedSequence([self.seed, trial_number]).generate_state(1)[0])
 
     def as_json(self) -> str:
         """What the study records, so that every worker can be checked to search the same space."""
@@ -111,6 +111,15 @@ class SearchSpace:
         earlier = json.loads(recorded)
         earlier["objective"] = FORMER_OBJECTIVES.get(earlier["objective"], earlier["objective"])
         return {"seed": 0} | earlier == json.loads(self.as_json())
+
+
+class GridUntilCounted(optuna.samplers.GridSampler):
+    """Optuna's grid sampler, but for its stop of a Study.optimize loop once every
+    combination has run, which raises outside such a loop (each trial here is told by a
+    worker, not by optimize): the search stops at its number of completed trials instead."""
+
+    def after_trial(self, *args: object) -> None:
+        pass
 
 
 # Optuna's choices are numbers or text, so a list (hidden's widths) travels as its JSON text.

@@ -134,11 +134,11 @@ class Worker:
         """Ask, run, tell; False if the trial failed."""
         tally = {"db_queries": 0, "db_seconds": 0.0}
         self.meter.count_for(tally)
-        trial = self.call(study.ask)
+        trial = self.call(lambda: self.space.ask(study))
         with self.heartbeat(trial, tally):
             if self.is_surplus(study, trial):
                 return True
-            values = self.call(lambda: self.space.propose(study, trial))
+            values = self.call(lambda: self.space.suggest(trial))
             name = f"{self.space.study}-{trial.number}"
             self.call(lambda: trial.set_user_attr("experiment", name))
             pushes = Meter()

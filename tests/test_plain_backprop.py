@@ -1,0 +1,91 @@
+"""The engine's backpropagation gives the gradients of the plain one that docs/learning.md
+derives (tests/support/plain_backprop.py), for every activation and every loss; and the
+plain one, broken as the page's exercises break it, does not.
+
+Both compute in float64. They sum in other orders (the engine sums a bias's gradient as a
+product with a row of ones, and folds 1/n into the output error), so the last bits may
+differ: to 1e-10 relative, ten thousand times float64's rounding over these sums, and far
+below what any mistake in an equation moves.
+"""
+
+import inspect
+from pathlib import Path
+
+import numpy as np
+import pytest
+from support import plain_backprop
+
+import mlp
+
+LOSSES = [("mae", 0.0), ("mae", 0.3), ("cross_entropy", 0.0), ("quadratic", 0.0)]
+TOLERANCE = {"rtol": 1e-10, "atol": 1e-13}
+
+
+def batch(seed: int = 0) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    x = rng.random((32, 20))
+    labels = rng.integers(0, 10, 32)
+    W1, b1 = rng.normal(0, 0.5, (20, 8)), rng.normal(0, 0.1, 8)
+    W2, b2 = rng.normal(0, 0.5, (8, 10)), rng.normal(0, 0.1, 10)
+    return x, labels, W1, b1, W2, b2
+
+
+def engine_gradients(activation: str, loss: str, floor: float, slope: float) -> list[np.ndarray]:
+    x, labels, W1, b1, W2, b2 = batch()
+    model = mlp.MLP([W1, W2], [b1, b2], mlp.make_activation(activation, slope))
+    _, gradient = model.loss_and_gradient(x, labels, mlp.make_loss(loss, floor))
+    return model.unflatten(gradient.copy())
+
+
+def plain_gradients(
+    module: object, activation: str, loss: str, floor: float, slope: float
+) -> list[np.ndarray]:
+    x, labels, W1, b1, W2, b2 = batch()
+    y = np.eye(10)[labels]
+    return list(module.gradients(x, y, W1, b1, W2, b2, activation, loss, slope=slope, floor=floor))
+
+
+def agree(engine: list[np.ndarray], plain: list[np.ndarray]) -> bool:
+    return all(np.allclose(e, p, **TOLERANCE) for e, p in zip(engine, plain, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("loss", "floor"), LOSSES, ids=["mae", "mae with a floor", "cross_entropy", "quadratic"]
+)
+@pytest.mark.parametrize("activation", list(plain_backprop.ACTIVATIONS))
+def test_the_engine_gives_the_plain_passs_gradients(activation: str, loss: str, floor: float) -> None:
+    engine = engine_gradients(activation, loss, floor, slope=0.1)
+    plain = plain_gradients(plain_backprop, activation, loss, floor, slope=0.1)
+    for name, e, p in zip(("dW1", "db1", "dW2", "db2"), engine, plain, strict=True):
+        np.testing.assert_allclose(e, p, **TOLERANCE, err_msg=name)
+
+
+# The page's exercises: each edit of the plain pass, and what it becomes.
+BREAKS = {
+    "flip the sign in BP2": ("delta1 = (delta2 @ W2.T)", "delta1 = -(delta2 @ W2.T)"),
+    "drop the hidden layer's bias gradient": ("db1 = delta1.sum(axis=0) / n", "db1 = 0 * b1"),
+    "forget f'(z1) in BP2": ("* f_prime(z1, slope)", "* 1"),
+    "average BP4 twice": ("dW1 = x.T @ delta1 / n", "dW1 = x.T @ delta1 / n / n"),
+}
+
+
+@pytest.mark.parametrize("edit", list(BREAKS))
+def test_each_exercises_break_is_caught(edit: str) -> None:
+    old, new = BREAKS[edit]
+    source = inspect.getsource(plain_backprop)
+    assert source.count(old) == 1, old
+    broken: dict = {}
+    exec(compile(source.replace(old, new), "broken_backprop", "exec"), broken)
+    module = type("Broken", (), {"gradients": staticmethod(broken["gradients"])})
+    for activation in plain_backprop.ACTIVATIONS:
+        for loss, floor in LOSSES:
+            engine = engine_gradients(activation, loss, floor, slope=0.1)
+            assert not agree(engine, plain_gradients(module, activation, loss, floor, slope=0.1)), (
+                activation,
+                loss,
+            )
+
+
+def test_the_page_shows_the_plain_pass_as_it_is() -> None:
+    page = (Path(__file__).parents[1] / "docs" / "learning.md").read_text()
+    assert f"```python\n{inspect.getsource(plain_backprop.gradients)}```" in page
