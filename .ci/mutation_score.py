@@ -11,6 +11,11 @@ import sys
 from collections import Counter, defaultdict
 
 FLOOR = 0.90
+# The engine, and params checking: the rules, and the keys of params.yaml they check.
+GROUPS = {
+    "mlp": ("mlp.",),
+    "params checking": ("numpy_mlp_mnist.rules", "numpy_mlp_mnist.params", "numpy_mlp_mnist.data_params"),
+}
 
 
 def module_of(mutant: str) -> str:
@@ -32,8 +37,8 @@ def main() -> None:
     failed = False
     print("| module | mutants | killed | survived | score |")
     print("|---|---:|---:|---:|---:|")
-    for group in ("mlp", "numpy_mlp_mnist.params"):
-        modules = [module for module in counts if module.startswith(group)]
+    for group, prefixes in GROUPS.items():
+        modules = [module for module in counts if module.startswith(prefixes)]
         total = sum(sum(counts[module].values()) for module in modules)
         killed = sum(counts[module]["killed"] for module in modules)
         score = killed / total

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import run_stage, snapshot, update_params
+from support.repos import run_stage, snapshot, update_params
 
 from numpy_mlp_mnist.files import write_npz
 

@@ -1,17 +1,19 @@
 """The speed benchmarks run end to end (on a small synthetic set; its timings are for docs/speed.md)."""
 
+import platform
 import statistics
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import synthetic_mnist, write_params, write_raw
-from test_kernels import PINNABLE
+from support.data import synthetic_mnist, write_raw
+from support.repos import write_params
 
 from benchmarks import kernels
 from benchmarks.networks import Network
 from benchmarks.speed import OPTIONAL, contenders, contiguous_batches, race, read_data, whole_runs
+from numpy_mlp_mnist import kernels as pinned_kernels
 from stages.prepare import prepare
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
@@ -115,7 +117,7 @@ def test_the_kernels_race_times_a_pinned_and_a_native_worker_in_turn(
     rounds = result["rounds"]
     assert len(rounds["pinned"]) == len(rounds["native"]) == 3
     assert result["ratio"] == statistics.median(p / n for p, n in zip(*rounds.values(), strict=True))
-    if PINNABLE:
+    if pinned_kernels.why_not_pinnable(platform.machine(), Path("/proc/cpuinfo")) is None:
         assert result["kernels"]["pinned"] == "Haswell X86_V3"
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import clone_with_outputs, environment, run, update_params
+from support.repos import clone_with_outputs, environment, run, update_params
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 

@@ -7,9 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import clone_with_outputs, run, stages_run
-from test_draw import address_of, drawing, post, start
-from test_predict import by_hand, predict
+from support.commands import address_of, by_hand, drawing, post, run_predict, start_draw
+from support.repos import clone_with_outputs, run, stages_run
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 
@@ -49,7 +48,7 @@ def test_a_two_layer_experiment_writes_a_784_64_32_10_network_whose_accuracy_is_
 
 def test_mlp_predict_reads_the_sample_digits_with_the_deeper_network(deep_repo: Path) -> None:
     images = sorted(DIGITS.iterdir())
-    result = predict(deep_repo, *images)
+    result = run_predict(deep_repo, *images)
     assert result.returncode == 0, result.stderr
     digits = {line.split(": ")[0]: int(line.split(": ")[1].split()[0]) for line in result.stdout.splitlines()}
     assert {Path(name).name: digit for name, digit in digits.items()} == {
@@ -60,7 +59,7 @@ def test_mlp_predict_reads_the_sample_digits_with_the_deeper_network(deep_repo: 
 
 
 def test_mlp_draw_shows_every_hidden_layer(deep_repo: Path) -> None:
-    server = start("--port", "0", "--model", str(deep_repo / "models" / "model.npz"))
+    server = start_draw("--port", "0", "--model", str(deep_repo / "models" / "model.npz"))
     try:
         url = address_of(server)
         status, answer = post(url, drawing((DIGITS / "seven.png").read_bytes()))

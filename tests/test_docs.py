@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import make_copy
 from support.pages import EXAMPLE_PATHS, PAGES, REPO, Command, check, console_commands, replaced
+from support.repos import make_copy
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 
@@ -141,3 +141,14 @@ def restore(bin_dir: Path, before: set[str]) -> None:
         subprocess.run([str(bin_dir / "pip"), "uninstall", "-q", "-y", *gone], check=True)
     if changed := [requirement for requirement in before - after]:
         subprocess.run([str(bin_dir / "pip"), "install", "-q", "--no-deps", *changed], check=True)
+
+
+def test_the_installed_distribution_has_only_names_of_its_own(reader: Reader, tmp_path: Path) -> None:
+    """`pip install -e .` installs the engine and numpy_mlp_mnist, not `stages` or `commands`:
+    names any other project may use. The stages run from the repository, as dvc.yaml runs them."""
+    env = environment(reader.bin_dir, tmp_path)
+    for name, found in (("mlp", True), ("numpy_mlp_mnist", True), ("stages", False), ("commands", False)):
+        result = subprocess.run(
+            ["python", "-c", f"import {name}"], cwd=tmp_path, env=env, capture_output=True
+        )
+        assert (result.returncode == 0) == found, (name, result.stderr)

@@ -14,39 +14,22 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO
 from PIL import Image
-from support.signals import ctrl_c_ignored, ctrl_c_reaches_it
+from support.commands import DIGITS, address_of, drawing, png_bytes, post, start_draw
+from support.repos import REPO
+from support.signals import ctrl_c_ignored
+from support.waiting import eventually
 
 from numpy_mlp_mnist.commands.draw import MAX_CONNECTIONS, REQUEST_DEADLINE, DrawServer
 from numpy_mlp_mnist.commands.draw_hosts import HostPolicy
 from numpy_mlp_mnist.commands.predict import predict
 from numpy_mlp_mnist.model_file import load_model
-
-DIGITS = REPO / "tests" / "digits"
-
-
-def start(*arguments: str, cwd: Path = REPO) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "numpy_mlp_mnist.commands.draw", *arguments], cwd=cwd, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=os.environ | {"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}, preexec_fn=ctrl_c_reaches_it,
-    )  # fmt: skip
-
-
-def address_of(server: subprocess.Popen) -> str:
-    line = server.stdout.readline()
-    match = re.search(r"at (http://\S+/) \(Ctrl-C stops it\)", line)
-    assert match, (
-        f"no address in {line!r}; stderr: {server.stderr.read() if server.poll() is not None else ''}"
-    )
-    return match[1]
 
 
 @pytest.fixture(scope="module")
@@ -56,31 +39,12 @@ def model_path(trained_repo: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def url(model_path: Path) -> Iterator[str]:
-    server = start("--port", "0", "--model", str(model_path))
+    server = start_draw("--port", "0", "--model", str(model_path))
     try:
         yield address_of(server)
     finally:
         server.send_signal(signal.SIGINT)
         server.communicate(timeout=30)
-
-
-def post(url: str, body: bytes, content_type: str = "application/json") -> tuple[int, dict]:
-    request = urllib.request.Request(url + "api/read", data=body, headers={"Content-Type": content_type})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
-def png_bytes(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def drawing(png: bytes) -> bytes:
-    return json.dumps({"image": "data:image/png;base64," + base64.b64encode(png).decode()}).encode()
 
 
 def raw_request(url: str, request: bytes) -> str:
@@ -196,7 +160,7 @@ def test_concurrent_drawings_are_all_answered(url: str) -> None:
 
 def test_ctrl_c_and_sigterm_stop_it_cleanly(model_path: Path) -> None:
     for stop in (signal.SIGINT, signal.SIGTERM):
-        server = start("--port", "0", "--model", str(model_path))
+        server = start_draw("--port", "0", "--model", str(model_path))
         url = address_of(server)
         assert post(url, drawing((DIGITS / "one.png").read_bytes()))[0] == 200
         server.send_signal(stop)
@@ -222,7 +186,7 @@ def test_started_with_sigint_ignored_it_keeps_ignoring_it_and_sigterm_stops_it(m
 
 
 def test_another_address_than_loopback_comes_with_a_warning(model_path: Path) -> None:
-    server = start("--port", "0", "--host", "127.0.0.2", "--model", str(model_path))
+    server = start_draw("--port", "0", "--host", "127.0.0.2", "--model", str(model_path))
     try:
         address_of(server)
     finally:
@@ -232,7 +196,7 @@ def test_another_address_than_loopback_comes_with_a_warning(model_path: Path) ->
 
 
 def failure(*arguments: str, cwd: Path = REPO) -> list[str]:
-    server = start(*arguments, cwd=cwd)
+    server = start_draw(*arguments, cwd=cwd)
     out, err = server.communicate(timeout=60)
     assert server.returncode == 2 and out == ""
     return err.splitlines()
@@ -267,19 +231,10 @@ def threads_of(server: subprocess.Popen) -> int:
     return int(re.search(r"^Threads:\s+(\d+)", status, re.MULTILINE)[1])
 
 
-def eventually(condition: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 @contextmanager
 def own_server(model_path: Path) -> Iterator[tuple[subprocess.Popen, str, tuple[str, int]]]:
     """A fresh mlp-draw for one test, which must stop cleanly having printed nothing else."""
-    server = start("--port", "0", "--model", str(model_path))
+    server = start_draw("--port", "0", "--model", str(model_path))
     url = address_of(server)
     host, port = re.match(r"http://([^:/]+):(\d+)/", url).groups()
     try:
@@ -312,9 +267,9 @@ def test_clients_that_stall_or_leave_mid_body_cost_nothing_visible(model_path: P
                 else:  # connected, then silent
                     stalled.append(connection)
             # The stalled ones hold threads until the deadline; the rest were let go at once.
-            assert eventually(lambda: threads_of(server) >= resting + len(stalled), seconds=5)
+            eventually(lambda: threads_of(server) >= resting + len(stalled), "a thread for each client", 5)
             time.sleep(REQUEST_DEADLINE)
-            assert eventually(lambda: threads_of(server) == resting, seconds=5)
+            eventually(lambda: threads_of(server) == resting, "the threads back at rest", 5)
             for connection in stalled:  # the server has closed its side
                 assert connection.recv(1) == b""
             status, answer = post(url, drawing((DIGITS / "seven.png").read_bytes()))

@@ -9,15 +9,16 @@ screenshot of the drawn 7 (the README's picture was taken that way).
 import dataclasses
 import itertools
 import os
-import shutil
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from test_draw import address_of, start
+from support.browser import CHROMEDRIVER, CHROMIUM, MISSING, chromium
+from support.commands import address_of, start_draw
+from support.waiting import eventually
 
 from numpy_mlp_mnist.model_file import load_model
 from numpy_mlp_mnist.params import load_params
@@ -25,17 +26,11 @@ from stages.train import Outputs, train
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
 webdriver = pytest.importorskip(
     "selenium.webdriver", reason='Selenium is part of the test extra: pip install -e ".[test]"'
 )
 if not (CHROMIUM and CHROMEDRIVER):
-    pytest.skip(
-        "no Chromium and ChromeDriver to drive: as root, `apt-get install chromium chromium-driver` "
-        "(.ci/run does so)",
-        allow_module_level=True,
-    )
+    pytest.skip(MISSING, allow_module_level=True)
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 
@@ -62,34 +57,20 @@ def model_path(
 
 @pytest.fixture(scope="module")
 def browser(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
-    server = start("--port", "0", "--model", str(model_path))
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-quic", "--window-size=1280,1000", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
-        # What a rebinding site's DNS does: its own name answered with 127.0.0.1.
-        f"--host-resolver-rules=MAP {REBOUND} 127.0.0.1",
-    ):  # fmt: skip
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    server = start_draw("--port", "0", "--model", str(model_path))
+    # What a rebinding site's DNS does: its own name answered with 127.0.0.1.
+    profile = tmp_path_factory.mktemp("chromium")
+    driver = chromium(profile, "--window-size=1280,1000", f"--host-resolver-rules=MAP {REBOUND} 127.0.0.1")
     try:
         driver.get(address_of(server))
-        wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#layers .unit")) > 0, "the hidden units")
+        eventually(
+            lambda: len(driver.find_elements(By.CSS_SELECTOR, "#layers .unit")) > 0, "the hidden units", 20
+        )
         yield driver
     finally:
         driver.quit()
         server.send_signal(signal.SIGINT)
         server.communicate(timeout=30)
-
-
-def wait_for(condition: Callable[[], object], what: str, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"the page never showed {what}")
-        time.sleep(0.05)
 
 
 def drag(driver: webdriver.Chrome, *points: tuple[int, int]) -> None:
@@ -130,9 +111,9 @@ def layer_bounds(widths: list[int]) -> list[tuple[int, int]]:
 
 
 def read_as(driver: webdriver.Chrome, digit: str) -> dict:
-    wait_for(lambda: shown(driver)["digit"] == digit, f"the prediction {digit}")
+    eventually(lambda: shown(driver)["digit"] == digit, f"the prediction {digit}", 20)
     time.sleep(0.5)  # let the last request of the stroke land
-    wait_for(lambda: shown(driver)["digit"] == digit, f"the prediction {digit}")
+    eventually(lambda: shown(driver)["digit"] == digit, f"the prediction {digit}", 20)
     return shown(driver)
 
 
@@ -176,4 +157,6 @@ def test_a_site_that_rebinds_its_name_to_the_server_is_refused(browser: webdrive
         body = browser.find_element(By.TAG_NAME, "body").text
         assert f"this server does not answer to host '{REBOUND}'" in body and "pictures" not in body
     browser.get(page)
-    wait_for(lambda: len(browser.find_elements(By.CSS_SELECTOR, "#layers .unit")) > 0, "the hidden units")
+    eventually(
+        lambda: len(browser.find_elements(By.CSS_SELECTOR, "#layers .unit")) > 0, "the hidden units", 20
+    )

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
-from test_draw import DIGITS, address_of, drawing, post, start
+from support.commands import DIGITS, address_of, drawing, post, start_draw
 
 from numpy_mlp_mnist.errors import UserError
 from numpy_mlp_mnist.images import decode_image
@@ -96,7 +96,7 @@ def test_any_bytes_decode_to_pixels_or_one_line_naming_the_image(data: bytes) ->
 @pytest.fixture(scope="module")
 def server(trained_repo: Path) -> Iterator[tuple[subprocess.Popen, str]]:
     """One mlp-draw for the module's fuzzing; after it, it must stop cleanly, having printed nothing."""
-    process = start("--port", "0", "--model", str(trained_repo / "models" / "model.npz"))
+    process = start_draw("--port", "0", "--model", str(trained_repo / "models" / "model.npz"))
     url = address_of(process)
     yield process, url
     process.send_signal(signal.SIGINT)

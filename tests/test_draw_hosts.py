@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_draw import DIGITS, address_of, drawing, start
+from support.commands import DIGITS, address_of, drawing, start_draw
 
 FOREIGN_HOSTS = ["evil.example.com", "evil.example.com:{port}", "127.0.0.1.evil.example.com:{port}", "x"]
 OWN_HOSTS = ["127.0.0.1:{port}", "127.0.0.1", "localhost:{port}", "LocalHost", "[::1]:{port}", "localhost:1"]
@@ -43,7 +43,7 @@ def exchange(port: int, method: str, path: str, headers: dict[str, str], body: b
 
 @pytest.fixture
 def server(trained_repo: Path) -> subprocess.Popen:
-    process = start("--port", "0", "--model", str(trained_repo / "models" / "model.npz"))
+    process = start_draw("--port", "0", "--model", str(trained_repo / "models" / "model.npz"))
     process.url = address_of(process)
     process.port = int(re.search(r":(\d+)/$", process.url)[1])
     yield process
@@ -138,7 +138,7 @@ def test_a_post_from_another_origin_is_refused(server: subprocess.Popen, case: s
 
 def test_allow_host_adds_a_name_as_behind_a_reverse_proxy(trained_repo: Path) -> None:
     model = str(trained_repo / "models" / "model.npz")
-    process = start("--port", "0", "--model", model, "--allow-host", "Draw.Example.org")
+    process = start_draw("--port", "0", "--model", model, "--allow-host", "Draw.Example.org")
     port = int(re.search(r":(\d+)/$", address_of(process))[1])
     try:
         assert exchange(port, "GET", "/", {"Host": "draw.example.org"})[0] == 200
@@ -166,7 +166,7 @@ def test_allow_host_adds_a_name_as_behind_a_reverse_proxy(trained_repo: Path) ->
 )  # fmt: skip
 def test_a_malformed_allow_host_ends_in_one_line(trained_repo: Path, name: str, message: str) -> None:
     model = str(trained_repo / "models" / "model.npz")
-    process = start("--port", "0", "--model", model, f"--allow-host={name}")
+    process = start_draw("--port", "0", "--model", model, f"--allow-host={name}")
     out, err = process.communicate(timeout=60)
     assert process.returncode == 2 and out == ""
     [line] = err.splitlines()

@@ -7,9 +7,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import clone_with_outputs, experiments, make_copy, run, run_queue, stages_run, update_params
-from test_reliability import lock_outputs
-from test_sources import idx_bytes
+from support.data import idx_bytes
+from support.repos import (
+    clone_with_outputs,
+    experiments,
+    lock_outputs,
+    make_copy,
+    run,
+    run_queue,
+    stages_run,
+    update_params,
+)
 
 from stages.sources import idx
 

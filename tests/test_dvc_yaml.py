@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
 from support.imports import FIRST_PARTY, import_closure
+from support.repos import REPO
 
 CODE_FOLDERS = tuple(f"{package}/" for package in FIRST_PARTY)
 

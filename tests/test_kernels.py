@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO, environment, update_params, write_params
+from support.repos import REPO, environment, update_params, write_params
 
 from numpy_mlp_mnist import kernels
 from numpy_mlp_mnist.layout import array_path
@@ -177,15 +177,62 @@ def test_without_the_pin_those_environments_do_change_the_bytes(short_training: 
     assert native != pinned
 
 
+# Every way the project's code is started: the stages as dvc.yaml starts them, the console
+# commands (their scripts import the command's module), the benchmarks.
+ENTRY_POINTS = [
+    *(f"stages.{stage}" for stage in ("check", "fetch", "prepare", "train", "evaluate", "export")),
+    "numpy_mlp_mnist.commands.predict", "numpy_mlp_mnist.commands.draw", "numpy_mlp_mnist.commands.search",
+    *(f"benchmarks.{name}" for name in ("draw", "engine_change", "kernels", "one_run", "search", "speed",
+                                        "widths", "xla_products")),
+]  # fmt: skip
+PROBE = (
+    "import importlib, sys\n"
+    "importlib.import_module(sys.argv[1])\n"
+    "import numpy, threadpoolctl\n"
+    "from numpy._core._multiarray_umath import __cpu_features__ as features\n"
+    "print(threadpoolctl.threadpool_info()[0]['architecture'], features['X86_V3'], features['X86_V4'])\n"
+)
+
+
 @needs_pinnable_cpu
-def test_a_stage_process_runs_haswell_blas_and_numpy_without_avx512(short_training: Path) -> None:
-    probe = (
-        "import stages, numpy, threadpoolctl\n"
-        "from numpy._core._multiarray_umath import __cpu_features__ as features\n"
-        "print(threadpoolctl.threadpool_info()[0]['architecture'], features['X86_V3'], features['X86_V4'])\n"
-    )
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+def test_every_entry_point_computes_with_the_pinned_kernels(short_training: Path, entry_point: str) -> None:
+    """Imported as it is started, before anything else, under an environment that asks for
+    other kernels (as another CPU would get by itself): Haswell's BLAS, NumPy at X86_V3."""
+    if entry_point in ("benchmarks.one_run", "benchmarks.speed", "benchmarks.xla_products"):
+        pytest.importorskip(
+            "jax", reason='the speed benchmarks need the bench extra: pip install -e ".[bench]"'
+        )
     result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=short_training, capture_output=True, text=True,
+        [sys.executable, "-c", PROBE, entry_point], cwd=short_training, capture_output=True, text=True,
         env=stage_environment(OPENBLAS_CORETYPE="Sandybridge", NPY_DISABLE_CPU_FEATURES="X86_V3"),
     )  # fmt: skip
     assert result.stdout.split() == ["Haswell", "True", "False"], result.stderr
+
+
+@pytest.mark.parametrize(
+    "start", ["runpy.run_module('stages.check', run_name='__main__')",
+              "from numpy_mlp_mnist.commands.predict import main; sys.argv[1:] = ['x.png']; main()"],
+    ids=["a stage", "a command"],
+)  # fmt: skip
+def test_numpy_loaded_before_the_pin_stops_a_program_in_one_line(short_training: Path, start: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", f"import numpy, runpy, sys\n{start}"], cwd=short_training, capture_output=True,
+        text=True, env=stage_environment(),
+    )  # fmt: skip
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: NumPy was loaded before the CPU kernels could be pinned, so this process computes with "
+        "whatever kernels it found; start it as dvc.yaml does (python -m stages.NAME), with nothing "
+        "importing NumPy first, or set kernels: native in params.yaml\n"
+    )
+    update_params(short_training / "params.yaml", kernels="native")
+    try:
+        late = "import numpy, runpy\nrunpy.run_module('stages.check', run_name='__main__')"
+        check = subprocess.run(
+            [sys.executable, "-c", late], cwd=short_training, capture_output=True, text=True,
+            env=stage_environment(),
+        )  # fmt: skip
+    finally:
+        update_params(short_training / "params.yaml", kernels="pinned")
+    assert check.returncode == 0, check.stderr

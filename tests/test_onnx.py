@@ -17,9 +17,9 @@ import numpy as np
 import onnx
 import pytest
 import yaml
-from conftest import REPO, clone_with_outputs, run, update_params
 from onnx import numpy_helper
 from onnx.reference import ReferenceEvaluator
+from support.repos import REPO, clone_with_outputs, lock_outputs, run, update_params
 
 import mlp
 from numpy_mlp_mnist.datasets import read_split
@@ -59,13 +59,6 @@ writeFileSync(out, Buffer.from(probabilities.data.buffer));
 
 def md5(path: Path) -> str:
     return hashlib.md5(path.read_bytes()).hexdigest()
-
-
-def locked_md5(lock: Path, path: str) -> str:
-    stages = yaml.safe_load(lock.read_text())["stages"]
-    return next(
-        out["md5"] for stage in stages.values() for out in stage.get("outs", []) if out["path"] == path
-    )
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +171,7 @@ def web_release() -> str:
 
 def test_a_fresh_clone_on_this_cpu_exports_the_bytes_dvc_lock_names(committed: Path) -> None:
     for path in ("models/model.npz", "models/model.onnx"):
-        assert md5(committed / path) == locked_md5(REPO / "dvc.lock", path), path
+        assert md5(committed / path) == lock_outputs(REPO)[path], path
     assert (committed / "models" / "onnx_test_vectors.json").read_bytes() == (
         REPO / "models" / "onnx_test_vectors.json"
     ).read_bytes()

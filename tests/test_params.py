@@ -3,8 +3,9 @@
 from pathlib import Path
 
 import pytest
-from conftest import REPO, write_params
+from support.repos import REPO, write_params
 
+from numpy_mlp_mnist.data_params import load_data_params
 from numpy_mlp_mnist.errors import UserError
 from numpy_mlp_mnist.params import RULES, load_params
 
@@ -186,3 +187,23 @@ def test_a_value_of_the_wrong_kind_is_refused_with_what_is_accepted(
 def test_an_integer_learning_rate_is_read_as_a_float(tmp_path: Path) -> None:
     params = load_params(write_params(tmp_path / "params.yaml", lr=1))
     assert params.lr == 1.0 and isinstance(params.lr, float)
+
+
+def test_fetch_and_prepare_read_their_own_keys_only(tmp_path: Path) -> None:
+    """The data's keys are checked by load_data_params, which needs nothing of the engine;
+    a wrong engine key is not theirs to refuse (the check stage does)."""
+    path = write_params(tmp_path / "params.yaml", hidden=0)
+    data = load_data_params(path)
+    assert (data.seed, data.val_size, data.source, data.idx_mirrors) == (0, 10_000, "pypi", [])
+    assert data.download_timeout == 30.0 and isinstance(data.download_timeout, float)
+    write_params(path, val_size=0)
+    with pytest.raises(
+        UserError,
+        match=r"^.*params.yaml: val_size: 0 is not allowed; expected a whole number from 1 to 59999$",
+    ):
+        load_data_params(path)
+    path.write_text("seed: 0\n")
+    with pytest.raises(
+        UserError, match=r"params.yaml: missing key 'val_size'; expected a whole number from 1 to 59999$"
+    ):
+        load_data_params(path)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import clone_with_outputs, environment, make_copy, run, stages_run
+from support.repos import clone_with_outputs, environment, make_copy, run, stages_run
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 

@@ -10,10 +10,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import run
-from test_draw_browser import CHROMEDRIVER, CHROMIUM, webdriver
+from support.browser import CHROMEDRIVER, CHROMIUM, MISSING, chromium
+from support.repos import run
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
+webdriver = pytest.importorskip(
+    "selenium.webdriver", reason='Selenium is part of the test extra: pip install -e ".[test]"'
+)
+if not (CHROMIUM and CHROMEDRIVER):
+    pytest.skip(MISSING, allow_module_level=True)
 
 CHARTS = 4  # the linear, bar and confusion plots of dvc.yaml; the two images are <img>s
 DRAWN = "return document.querySelectorAll('.vega-embed .marks').length"  # a chart's own svg or canvas
@@ -21,17 +26,11 @@ DRAWN = "return document.querySelectorAll('.vega-embed .marks').length"  # a cha
 
 @pytest.fixture(scope="module")
 def offline_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--window-size=1400,2200", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+    driver = chromium(
+        tmp_path_factory.mktemp("chromium"), "--window-size=1400,2200",
         # No network: every name resolves to nothing and every request would go to a dead proxy.
         "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9",
-    ):  # fmt: skip
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    )  # fmt: skip
     try:
         yield driver
     finally:

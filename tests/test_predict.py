@@ -4,12 +4,12 @@ import csv
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+from support.commands import by_hand, run_predict
 
 N_DIGITS = 30
 
@@ -29,28 +29,6 @@ def digits(
     return folder, pixels, predicted
 
 
-def predict(folder: Path, *arguments: Path | str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "numpy_mlp_mnist.commands.predict", *map(str, arguments)],
-        cwd=folder, capture_output=True, text=True,
-        env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
-    )  # fmt: skip
-
-
-def by_hand(model: np.lib.npyio.NpzFile, X: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """Each hidden layer's activations and the softmax probabilities, written out from a
-    model file's arrays (leaky ReLU, as the defaults have) and nothing of `mlp`."""
-    n_layers = sum(name.startswith("W") for name in model.files)
-    slope = float(model["leaky_slope"])
-    activations = [X]
-    for layer in range(1, n_layers):
-        z = activations[-1] @ model[f"W{layer}"] + model[f"b{layer}"]
-        activations.append(np.where(z > 0, z, slope * z))
-    z = activations[-1] @ model[f"W{n_layers}"] + model[f"b{n_layers}"]
-    p = np.exp(z - z.max(axis=1, keepdims=True))
-    return activations[1:], p / p.sum(axis=1, keepdims=True)
-
-
 def predicted_digits(result: subprocess.CompletedProcess, check: bool = True) -> list[int]:
     assert result.returncode == 0 or not check, result.stderr
     return [int(line.split(": ")[1].split()[0]) for line in result.stdout.splitlines()]
@@ -58,7 +36,7 @@ def predicted_digits(result: subprocess.CompletedProcess, check: bool = True) ->
 
 def test_predictions_equal_the_evaluate_stage(trained_repo: Path, digits) -> None:
     folder, _, expected = digits
-    result = predict(trained_repo, *sorted(folder.glob("digit*.png")))
+    result = run_predict(trained_repo, *sorted(folder.glob("digit*.png")))
     assert predicted_digits(result) == expected
     # Each probability is the network's own for that digit, from its weights by hand
     # (an image already in MNIST's form is used as it is).
@@ -78,7 +56,7 @@ def test_inverted_and_off_centre_digits(trained_repo: Path, digits, tmp_path: Pa
     digit = np.asarray(Image.fromarray(pixels[1]).resize((112, 112)), dtype=np.int32)
     canvas[5:117, 80:192] = 235 - digit * 235 // 255
     Image.fromarray(canvas).save(off_centre, quality=90)
-    result = predict(trained_repo, inverted, off_centre)
+    result = run_predict(trained_repo, inverted, off_centre)
     assert predicted_digits(result) == expected[:2]
 
 
@@ -110,7 +88,7 @@ OVER_20_MB = "is too large; expected an image of at most 20971520 bytes"
 def test_bad_images_end_in_one_line(trained_repo: Path, tmp_path: Path, make, message: str) -> None:
     path = tmp_path / "bad.png"
     make(path)
-    result = predict(trained_repo, path)
+    result = run_predict(trained_repo, path)
     assert result.returncode == 2
     assert result.stdout == ""
     lines = result.stderr.splitlines()
@@ -119,7 +97,7 @@ def test_bad_images_end_in_one_line(trained_repo: Path, tmp_path: Path, make, me
 
 def test_outside_a_repository_it_says_how_to_name_a_model(tmp_path: Path, digits) -> None:
     folder, _, _ = digits
-    result = predict(tmp_path, folder / "digit00.png")
+    result = run_predict(tmp_path, folder / "digit00.png")
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         f"error: {tmp_path} is not inside the pipeline's repository (no dvc.yaml here or above); "
@@ -131,7 +109,7 @@ def test_from_any_folder_inside_the_repository_it_finds_the_pipelines_model(
     trained_repo: Path, digits
 ) -> None:
     folder, _, expected = digits
-    result = predict(trained_repo / "metrics", folder / "digit00.png")
+    result = run_predict(trained_repo / "metrics", folder / "digit00.png")
     assert predicted_digits(result) == expected[:1]
 
 
@@ -141,7 +119,7 @@ def test_every_readable_image_is_predicted_and_each_bad_one_gets_its_line(
     folder, _, expected = digits
     missing, a_folder = tmp_path / "missing.png", tmp_path / "a-folder.png"
     a_folder.mkdir()
-    result = predict(trained_repo, folder / "digit00.png", missing, folder / "digit01.png", a_folder)
+    result = run_predict(trained_repo, folder / "digit00.png", missing, folder / "digit01.png", a_folder)
     assert result.returncode == 2
     lines = result.stdout.splitlines()
     assert [line.split(": ")[0] for line in lines] == [
@@ -170,7 +148,7 @@ def test_a_model_that_is_not_one_ends_in_one_line(
     folder, _, _ = digits
     model = tmp_path / "some.png"
     make(model)
-    result = predict(trained_repo, "--model", model, folder / "digit00.png")
+    result = run_predict(trained_repo, "--model", model, folder / "digit00.png")
     assert result.returncode == 2
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {model}: {message}"), result.stderr

@@ -11,9 +11,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
-from conftest import REPO, clone_with_outputs, environment, make_copy, run, run_stage, snapshot, update_params
-from http_server import FaultyServer, serve
+from support.http_server import FaultyServer, serve
+from support.repos import (
+    REPO,
+    clone_with_outputs,
+    environment,
+    lock_outputs,
+    make_copy,
+    run,
+    run_stage,
+    snapshot,
+    update_params,
+)
 from support.signals import ctrl_c_reaches_it
 from threadpoolctl import threadpool_limits
 
@@ -85,12 +94,6 @@ def test_interrupted_download_leaves_nothing(workspace: Path, tmp_path: Path, fa
     assert process.returncode == 130, stderr
     assert snapshot(workspace) == before
     assert partial_files(workspace) == [] and list(downloads.iterdir()) == []
-
-
-def lock_outputs(repo: Path) -> dict[str, str]:
-    """Each output path in dvc.lock and its md5."""
-    lock = yaml.safe_load((repo / "dvc.lock").read_text())
-    return {out["path"]: out["md5"] for stage in lock["stages"].values() for out in stage.get("outs", [])}
 
 
 @pytest.fixture(scope="module")

@@ -16,13 +16,12 @@ from pathlib import Path
 import optuna
 import pytest
 import yaml
-from conftest import experiments, run, snapshot
+from support.repos import environment, experiments, run, snapshot
 from support.search import (
     SPACE,
     finished,
     kill_everything_in,
     search,
-    search_environment,
     study_trials,
     write_space,
 )
@@ -194,7 +193,7 @@ def test_an_sqlite_study_shared_by_two_hosts_is_refused_in_one_line(bad_input_re
     def on_host(name: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             ["unshare", "--uts", "bash", "-c", f'hostname {name} && exec "$@"', "-", *command],
-            cwd=bad_input_repo, capture_output=True, text=True, env=search_environment(),
+            cwd=bad_input_repo, capture_output=True, text=True, env=environment(),
         )  # fmt: skip
 
     assert on_host("node-a").returncode == 0

@@ -20,16 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import REPO, experiments, run
+from support.repos import REPO, environment, experiments, run
 from support.search import (
     complete,
     finished,
     processes_in,
     search,
-    search_environment,
     study_trials,
     write_space,
 )
+from support.waiting import eventually
 
 from benchmarks.postgres import binary, postgres_server
 
@@ -55,7 +55,7 @@ class Team:
         # What the README's set-up leaves, for the recipes' `. .venv/bin/activate`.
         activate = clone / ".venv" / "bin" / "activate"
         activate.parent.mkdir(parents=True)
-        activate.write_text(f'export PATH="{search_environment()["PATH"]}"\n')
+        activate.write_text(f'export PATH="{environment()["PATH"]}"\n')
         return clone
 
 
@@ -72,14 +72,6 @@ def team(one_epoch_repo: Path, tmp_path: Path) -> Callable[..., Team]:
         return made
 
     return make
-
-
-def eventually(condition: Callable[[], object], what: str, seconds: float = 300) -> object:
-    deadline = time.monotonic() + seconds
-    while not (found := condition()):
-        assert time.monotonic() < deadline, f"never: {what}"
-        time.sleep(0.2)
-    return found
 
 
 def training_in(folder: Path) -> list[int]:
@@ -264,7 +256,7 @@ def test_the_slurm_array_and_the_loop_over_hosts_run_as_written_and_a_time_limit
     wrap = shlex.split(sbatch)[shlex.split(sbatch).index("--wrap") + 1]
     loop = recipe("for host in")
     with postgres_server() as server:
-        env = search_environment({"HOME": str(home), "MLP_SEARCH_STORAGE": server.url})
+        env = environment(HOME=str(home), MLP_SEARCH_STORAGE=server.url)
         tasks = []
         for task in (1, 2, 3):  # Slurm starts the array's tasks, each on a node, in the shared home
             slurm = {"SLURM_JOB_ID": "7", "SLURM_ARRAY_JOB_ID": "7", "SLURM_ARRAY_TASK_ID": str(task),

@@ -1,7 +1,6 @@
 """Every MNIST source, its checks, and the download code against a real faulty HTTP server."""
 
 import gzip
-import hashlib
 import re
 import socket
 import struct
@@ -9,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO, expected_hashes, synthetic_mnist
-from http_server import FaultyServer, serve
+from support.data import expected_hashes, idx_bytes, idx_files, synthetic_mnist
+from support.http_server import FaultyServer, serve
+from support.repos import REPO
 
 from numpy_mlp_mnist.errors import UserError
 from numpy_mlp_mnist.params import load_params
@@ -19,22 +19,6 @@ from stages.sources import canonical, idx, openml
 from stages.sources.download import Policy, download
 
 FAST = Policy(timeout=1.0, attempts=2, backoff=0.01)  # generous: CI machines are shared
-
-
-def idx_bytes(array: np.ndarray, magic: int) -> bytes:
-    shape = (len(array), 28, 28) if magic == idx.IMAGES_MAGIC else (len(array),)
-    return struct.pack(f">I{len(shape)}I", magic, *shape) + array.astype(np.uint8).tobytes()
-
-
-def idx_files(arrays: dict[str, np.ndarray]) -> tuple[dict[str, bytes], dict[str, tuple[str, str]]]:
-    """Gzipped IDX files of `arrays`, and the names table (file, md5) that describes them."""
-    files, names = {}, {}
-    for name, (file, _) in idx.FILES.items():
-        magic = idx.IMAGES_MAGIC if name.endswith("images") else idx.LABELS_MAGIC
-        data = gzip.compress(idx_bytes(arrays[name], magic), mtime=0)
-        files[f"mnist/{file}"] = data
-        names[name] = (file, hashlib.md5(data).hexdigest())
-    return files, names
 
 
 @pytest.fixture

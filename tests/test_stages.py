@@ -10,8 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO, expected_hashes, synthetic_mnist, write_params, write_raw
 from PIL import Image
+from support.data import expected_hashes, synthetic_mnist, write_raw
+from support.repos import REPO, write_params
 from threadpoolctl import threadpool_info
 
 from mlp import MLP

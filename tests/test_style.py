@@ -4,7 +4,7 @@ import ast
 import subprocess
 import sys
 
-from conftest import REPO
+from support.repos import REPO
 
 
 def test_ruff_check_and_format() -> None:

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import clone_with_outputs, environment, run, tracked_files
+from support.repos import clone_with_outputs, environment, run, tracked_files
 from support.signals import ctrl_c_reaches_it
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'

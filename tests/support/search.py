@@ -11,9 +11,9 @@ from pathlib import Path
 import optuna
 import yaml
 
+from support.repos import REPO, environment
 from support.signals import ctrl_c_reaches_it
 
-REPO = Path(__file__).resolve().parents[2]
 SPACE = {
     "study": "quick",
     "trials": 4,
@@ -26,18 +26,11 @@ def write_space(repo: Path, **changes: object) -> None:
     (repo / "search.yaml").write_text(yaml.safe_dump(SPACE | changes, sort_keys=False))
 
 
-def search_environment(env: dict[str, str] | None = None) -> dict[str, str]:
-    bin_dir = str(Path(sys.executable).parent)
-    return os.environ | {
-        "PATH": bin_dir + os.pathsep + os.environ["PATH"], "DVC_NO_ANALYTICS": "1", "PYTHONPATH": str(REPO),
-    } | (env or {})  # fmt: skip
-
-
 def search(repo: Path, *args: str, env: dict[str, str] | None = None, **popen: object) -> subprocess.Popen:
     """`mlp-search ARGS` started in `repo`, Ctrl-C able to reach it."""
     return subprocess.Popen(
         [sys.executable, "-m", "numpy_mlp_mnist.commands.search", *args], cwd=repo, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=search_environment(env),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment(PYTHONPATH=str(REPO), **(env or {})),
         **{"preexec_fn": ctrl_c_reaches_it} | popen,
     )  # fmt: skip
 

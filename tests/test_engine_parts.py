@@ -139,3 +139,12 @@ def test_divergence_reports_the_loss_it_reached() -> None:
         float("inf"),
         "the training loss became inf in epoch 3",
     )
+
+
+def test_each_maker_passes_its_option_to_the_part_that_takes_one() -> None:
+    """Found by mutation testing: make_optimizer ignoring `momentum` (0.9 always) passed
+    every other test."""
+    assert mlp.make_optimizer("momentum", momentum=0.5).momentum == 0.5
+    assert mlp.make_loss("mae", mae_floor=0.3).floor == 0.3
+    assert mlp.make_activation("leaky_relu", leaky_slope=0.2).slope == 0.2
+    assert mlp.make_activation("relu", leaky_slope=0.2).slope == 0.0
