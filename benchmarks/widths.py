@@ -51,7 +51,7 @@ def grid_space(layouts: list[int | list[int]], seeds: list[int], changes: list[s
     )
     grid = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:6]
     study = f"widths-{commit.stdout.strip()}-{grid}"
-    return {"study": study, "objective": "val_accuracy", "sampler": "grid", "params": params}
+    return {"study": study, "objective": "accuracy", "sampler": "grid", "params": params}
 
 
 def run_grid(space: dict, workers: int) -> None:

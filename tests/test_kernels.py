@@ -8,6 +8,7 @@ that machine reproduces this repository's hashes.
 
 import hashlib
 import platform
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -164,6 +165,34 @@ def test_the_train_stage_writes_the_same_bytes_whatever_kernels_the_environment_
     assert train_model(short_training, **OTHER_CPUS[other_cpu]) == train_model(short_training)
 
 
+def exported(workspace: Path, **variables: str) -> tuple[bytes, bytes]:
+    """models/model.onnx and the test vectors that `python -m stages.export` writes, from
+    the workspace's model, under the given environment."""
+    result = subprocess.run(
+        [sys.executable, "-m", "stages.export"], cwd=workspace, env=stage_environment(**variables),
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return (workspace / "models" / "model.onnx").read_bytes(), (
+        workspace / "models" / "onnx_test_vectors.json"
+    ).read_bytes()
+
+
+@needs_pinnable_cpu
+@pytest.mark.parametrize("other_cpu", list(OTHER_CPUS))
+def test_the_export_writes_the_same_bytes_whatever_kernels_the_environment_selects(
+    short_training: Path, other_cpu: str
+) -> None:
+    """The ONNX model is the trained arrays and text; its test vectors' probabilities are
+    computed, so they would follow the kernels, but for the pin."""
+    train_model(short_training)
+    subprocess.run([sys.executable, "-m", "stages.evaluate"], cwd=short_training, env=stage_environment(),
+                   check=True, capture_output=True)  # fmt: skip
+    if not (short_training / "tests" / "digits").exists():
+        shutil.copytree(REPO / "tests" / "digits", short_training / "tests" / "digits")
+    assert exported(short_training, **OTHER_CPUS[other_cpu]) == exported(short_training)
+
+
 @needs_pinnable_cpu
 def test_without_the_pin_those_environments_do_change_the_bytes(short_training: Path) -> None:
     """The check above could fail: with `kernels: native` the same environment that the
@@ -199,9 +228,9 @@ PROBE = (
 def test_every_entry_point_computes_with_the_pinned_kernels(short_training: Path, entry_point: str) -> None:
     """Imported as it is started, before anything else, under an environment that asks for
     other kernels (as another CPU would get by itself): Haswell's BLAS, NumPy at X86_V3."""
-    if entry_point in ("benchmarks.one_run", "benchmarks.speed", "benchmarks.xla_products"):
+    if entry_point == "benchmarks.xla_products":
         pytest.importorskip(
-            "jax", reason='the speed benchmarks need the bench extra: pip install -e ".[bench]"'
+            "jax", reason='benchmarks.xla_products needs the bench extra: pip install -e ".[bench]"'
         )
     result = subprocess.run(
         [sys.executable, "-c", PROBE, entry_point], cwd=short_training, capture_output=True, text=True,

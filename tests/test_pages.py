@@ -130,7 +130,10 @@ COUNTS = {
         lambda: entries_of("test_search.py", "BAD = {"),
     ),
 }
-COUNT_WORDS = re.compile(r"\b(\d[\d,]*)\s+(?:[\w-]+\s+){0,2}?(?:tests|cases|mutants|bad inputs)\b")
+# A number (not part of a version or a decimal), then up to two words, then what it counts.
+COUNT_WORDS = re.compile(
+    r"(?<![\d.,])(\d+(?:,\d{3})*)\s+(?:[\w-]+\s+){0,2}?(?:tests|cases|mutants|bad inputs)\b"
+)
 
 
 def counts_that_drift(text: str) -> list[str]:
