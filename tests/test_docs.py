@@ -8,11 +8,14 @@ page then uses, as a reader who set up once and opens any page. Each page gets a
 its own from a pristine copy of the team's repository (its pushes and tags reach no other
 page), its own DVC remote and home folder, and the README's set-up, `dvc repro`, before its
 first command; all share one DVC cache, so that set-up restores the outputs rather than
-training again. What a page installs beyond the set-up (onnxruntime, the test extra) it
-says in a command the runner runs, and it is uninstalled after the page: nothing leaks
-into another. The example paths are replaced by temporary ones of the page's own: the
-team's repository at /srv/git/numpy-mlp-mnist.git, the DVC remote at /srv/dvc-store, the
-reader's home at /home/you.
+training again. The environment's editable install binds its commands (`mlp-predict`,
+`mlp-search`, ...) to the README's clone, which is the same commit as every page's, so a
+page's commands run the code the page's clone holds. What a page installs beyond the
+set-up (onnxruntime, the test extra) it says in a command the runner runs, and it is
+uninstalled after the page: nothing leaks into another. The example paths are replaced
+by temporary ones of the page's own: the team's repository at
+/srv/git/numpy-mlp-mnist.git, the DVC remote at /srv/dvc-store, the reader's home at
+/home/you.
 """
 
 import os

@@ -4,7 +4,6 @@ concurrency, and how it starts and stops."""
 import base64
 import io
 import json
-import os
 import re
 import signal
 import socket
@@ -22,7 +21,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from support.commands import DIGITS, address_of, drawing, png_bytes, post, start_draw
-from support.repos import REPO
+from support.repos import REPO, environment
 from support.signals import ctrl_c_ignored
 from support.waiting import eventually
 
@@ -174,7 +173,7 @@ def test_started_with_sigint_ignored_it_keeps_ignoring_it_and_sigterm_stops_it(m
     server = subprocess.Popen(
         [sys.executable, "-m", "numpy_mlp_mnist.commands.draw", "--port", "0", "--model", str(model_path)],
         cwd=REPO, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=ctrl_c_ignored,
-        env=os.environ | {"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"},
+        env=environment(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1"),
     )  # fmt: skip
     url = address_of(server)
     server.send_signal(signal.SIGINT)

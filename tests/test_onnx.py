@@ -246,6 +246,20 @@ def test_every_runtime_gives_the_engines_probabilities_on_every_test_image(
     assert not failures, f"beyond {TOLERANCE}:\n" + "\n".join(failures)
 
 
+@pytest.mark.parametrize("activation", ["leaky_relu", "relu", "sigmoid", "tanh"])
+def test_the_deepest_network_params_allow_is_exported_too(
+    activation: str, test_set: tuple[np.ndarray, np.ndarray]
+) -> None:
+    """Eight hidden layers, as initialised (their weights need no training to be carried over)."""
+    rng = np.random.default_rng(0)
+    model = mlp.MLP.initialise(784, [16] * 8, 10, mlp.make_activation(activation, 0.1), rng)
+    exported = to_onnx(model, {})
+    assert [node.op_type for node in exported.graph.node].count("Gemm") == 9
+    X = test_set[0][:500]
+    assert agrees(agreement(model.predict_proba(X), in_reference_evaluator(exported, X)))
+    assert agrees(agreement(model.predict_proba(X), in_onnxruntime(exported, X)))
+
+
 def without_leaky_slope(model: onnx.ModelProto) -> None:
     for node in model.graph.node:
         if node.op_type == "LeakyRelu":

@@ -30,6 +30,7 @@ from support.signals import ctrl_c_ignored, ctrl_c_reaches_it
 from benchmarks.postgres import binary, postgres_server
 from numpy_mlp_mnist.commands.search.space import load_space
 from numpy_mlp_mnist.commands.search.storage import hide_password
+from numpy_mlp_mnist.commands.search.worker import Worker
 from numpy_mlp_mnist.files import read_npz
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
@@ -141,6 +142,7 @@ BAD = {
     "storage unreachable": ({}, ["--storage", "postgresql+psycopg://me:s3cret@127.0.0.1:9/search"], "cannot reach the storage postgresql+psycopg://me:***@127.0.0.1:9/search: "),
     "storage of no known kind": ({}, ["--storage", "nosuchdb://host/x"], "storage nosuchdb://host/x: no driver for it"),
     "workers out of range": ({}, ["--workers", "0"], "--workers 0: expected a whole number from 1 to 64"),
+    "a time limit that is no duration": ({}, ["--stop-after", "soon"], "--stop-after 'soon': expected a duration such as 3h50m, 90m or 5400 (seconds)"),
 }  # fmt: skip
 
 
@@ -235,6 +237,36 @@ def test_one_worker_proposes_the_same_configurations_in_the_same_order_from_its_
         assert proposals(8, sampler) != first
     path.write_text(yaml.safe_dump(SPACE))
     assert len({load_space(path).trial_seed(number) for number in range(1000)}) == 1000
+
+
+def test_a_study_recorded_by_an_earlier_release_goes_on(tmp_path: Path) -> None:
+    """Studies started before the metrics files shared their names recorded the objective
+    by its former name, and no seed: they are the same search."""
+    path = tmp_path / "search.yaml"
+    path.write_text(yaml.safe_dump(SPACE))
+    space = load_space(path)
+    earlier = json.loads(space.as_json()) | {"objective": "val_accuracy"}
+    del earlier["seed"]
+    assert space.is_recorded_as(json.dumps(earlier))
+    assert not space.is_recorded_as(json.dumps(earlier | {"objective": "val_mae"}))
+    assert not space.is_recorded_as(json.dumps(earlier | {"seed": 3}))
+
+
+def test_stop_after_takes_no_trial_that_would_not_end_in_time(one_epoch_repo: Path, tmp_path: Path) -> None:
+    """Past the limit before its first trial (its workspace alone takes longer than 1 s):
+    the worker takes none, and the search ends as a finished one does."""
+    clone = tmp_path / "clone"
+    run(tmp_path, "git", "clone", "-q", str(one_epoch_repo), str(clone))
+    write_space(clone, study="limited", trials=3)
+    run(clone, "git", "commit", "-qam", "a study of its own")
+    out, _ = finished(search(clone, "--stop-after", "1s"))
+    assert not re.search(r"^trial \d+:", out, re.M) and "study 'limited': no completed trials yet" in out
+    # And by its usual trial (the median of its own): one of 12 s is not started 11 s before the limit.
+    worker = Worker(1, 0, clone, None, None, None, "", None, time.monotonic() + 11, print)
+    worker.trial_seconds = [10.0, 12.0, 30.0]
+    assert not worker.time_for_a_trial()
+    worker.deadline = time.monotonic() + 13
+    assert worker.time_for_a_trial()
 
 
 def test_a_worker_on_another_commit_refuses_in_one_line(bad_input_repo: Path, tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ read; and a model file's network run by hand, with nothing of `mlp`, to check th
 import base64
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from support.repos import REPO
+from support.repos import REPO, environment
 from support.signals import ctrl_c_reaches_it
 
 DIGITS = REPO / "tests" / "digits"
@@ -26,7 +25,7 @@ def start_draw(*arguments: str, cwd: Path = REPO) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "numpy_mlp_mnist.commands.draw", *arguments], cwd=cwd, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env=os.environ | {"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}, preexec_fn=ctrl_c_reaches_it,
+        env=environment(PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1"), preexec_fn=ctrl_c_reaches_it,
     )  # fmt: skip
 
 
@@ -63,7 +62,7 @@ def run_predict(folder: Path, *arguments: Path | str) -> subprocess.CompletedPro
     return subprocess.run(
         [sys.executable, "-m", "numpy_mlp_mnist.commands.predict", *map(str, arguments)],
         cwd=folder, capture_output=True, text=True,
-        env=os.environ | {"PYTHONPATH": str(REPO)},
+        env=environment(PYTHONPATH=str(REPO)),
     )  # fmt: skip
 
 
