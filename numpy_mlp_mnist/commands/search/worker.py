@@ -148,7 +148,8 @@ class Worker:
                 pushed = time.perf_counter()
                 workspace.push(name, pushes)
             except UserError as error:
-                self.call(lambda: study.tell(trial, state=TrialState.FAIL))
+                if not self.told(study, trial, {}, state=TrialState.FAIL):
+                    return True
                 if self.stop.is_set():
                     self.requeue(study, trial.number)
                     workspace.clean()
@@ -158,10 +159,8 @@ class Worker:
             trial_s = time.perf_counter() - start
             self.trial_seconds.append(trial_s)
             times = {"train_s": train_s, "trial_s": trial_s, "push_s": time.perf_counter() - pushed}
-            costs = asdict(pushes) | tally | times
-            for key, cost in costs.items():
-                self.call(lambda key=key, cost=cost: trial.set_user_attr(key, round(cost, 4)))
-            if not self.told(study, trial, value):
+            costs = {key: round(cost, 4) for key, cost in (asdict(pushes) | tally | times).items()}
+            if not self.told(study, trial, costs, value=value):
                 return True
             shown = ", ".join(f"{key}={format_value(value)}" for key, value in values.items())
             self.say(
@@ -170,14 +169,24 @@ class Worker:
             )
             return True
 
-    def told(self, study: optuna.Study, trial: optuna.Trial, value: float) -> bool:
-        """The study told the trial's value; False if it had been failed meanwhile (its
-        heartbeat lapsed, and another worker queued its configuration again)."""
+    def told(
+        self,
+        study: optuna.Study,
+        trial: optuna.Trial,
+        attributes: dict[str, float],
+        value: float | None = None,
+        state: TrialState | None = None,
+    ) -> bool:
+        """The study told the trial's attributes and its value (or its state); False if it
+        had been failed meanwhile (its heartbeat lapsed while this worker was cut off, and
+        another worker queued its configuration again)."""
         try:
-            self.call(lambda: study.tell(trial, value))
+            for key, attribute in attributes.items():
+                self.call(lambda key=key, attribute=attribute: trial.set_user_attr(key, attribute))
+            self.call(lambda: study.tell(trial, value, state=state))
         except optuna.exceptions.UpdateFinishedTrialError:
             frozen = self.call(lambda: study.get_trials(deepcopy=False)[trial.number])
-            if frozen.state == TrialState.COMPLETE:  # told before the storage went away
+            if frozen.state in (TrialState.COMPLETE, state):  # told before the storage went away
                 return True
             self.say(f"trial {trial.number}: another worker took it for dead meanwhile, and runs it again")
             return False
