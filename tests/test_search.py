@@ -4,11 +4,13 @@ clone, a study in SQLite on one machine and in a real PostgreSQL server across t
 
 import hashlib
 import json
+import math
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +31,7 @@ from support.signals import ctrl_c_ignored, ctrl_c_reaches_it
 
 from benchmarks.postgres import binary, postgres_server
 from numpy_mlp_mnist.commands.search.space import load_space
-from numpy_mlp_mnist.commands.search.storage import hide_password
+from numpy_mlp_mnist.commands.search.storage import Storage, hide_password, open_storage
 from numpy_mlp_mnist.commands.search.worker import Worker
 from numpy_mlp_mnist.files import read_npz
 
@@ -250,6 +252,30 @@ def test_a_study_recorded_by_an_earlier_release_goes_on(tmp_path: Path) -> None:
     assert space.is_recorded_as(json.dumps(earlier))
     assert not space.is_recorded_as(json.dumps(earlier | {"objective": "val_mae"}))
     assert not space.is_recorded_as(json.dumps(earlier | {"seed": 3}))
+
+
+def test_a_trial_failed_as_stale_meanwhile_is_neither_told_nor_queued_twice(tmp_path: Path) -> None:
+    """A worker cut off from the storage past the grace period comes back to find its trial
+    failed and queued again by another worker: its result is not told (it says so), and
+    handing the trial back queues no second copy."""
+    url = f"sqlite:///{tmp_path / 'study.sqlite3'}"
+    storage = Storage(open_storage(url, heartbeat=60), url, patience=5, say=print)
+    study = optuna.create_study(storage=storage.rdb, study_name="cut-off")
+    trial = study.ask({"hidden": optuna.distributions.CategoricalDistribution([30, 64])})
+    other = optuna.load_study(study_name="cut-off", storage=open_storage(url, heartbeat=60))
+    other.tell(trial.number, state=optuna.trial.TrialState.FAIL)  # what fail_stale_trials does, and then:
+    optuna.storages.RetryHeartbeatStaleTrialCallback()(other, other.trials[trial.number])
+    said: list[str] = []
+    worker = Worker(1, 0, tmp_path, None, storage, None, "", threading.Event(), math.inf, said.append)
+
+    assert not worker.told(study, trial, {"train_s": 1.5}, value=0.9)
+    assert said == ["trial 0: another worker took it for dead meanwhile, and runs it again"]
+    assert worker.told(study, trial, {}, state=optuna.trial.TrialState.FAIL)  # failed, as this worker meant
+    worker.requeue(study, trial.number)
+    failed, retry = study.get_trials()
+    assert (failed.state, retry.state) == (optuna.trial.TrialState.FAIL, optuna.trial.TrialState.WAITING)
+    assert retry.params == failed.params and failed.user_attrs == {}  # no cost told
+    assert worker.requeued == [trial.number]
 
 
 def test_stop_after_takes_no_trial_that_would_not_end_in_time(one_epoch_repo: Path, tmp_path: Path) -> None:

@@ -183,14 +183,15 @@ class Worker:
         try:
             for key, attribute in attributes.items():
                 self.call(lambda key=key, attribute=attribute: trial.set_user_attr(key, attribute))
-            self.call(lambda: study.tell(trial, value, state=state))
-        except optuna.exceptions.UpdateFinishedTrialError:
+            # Skipped if finished: by this worker's own tell, whose answer the storage lost,
+            # or by another worker's stale check.
+            frozen = self.call(lambda: study.tell(trial, value, state=state, skip_if_finished=True))
+        except optuna.exceptions.UpdateFinishedTrialError:  # finished between the read and the write
             frozen = self.call(lambda: study.get_trials(deepcopy=False)[trial.number])
-            if frozen.state in (TrialState.COMPLETE, state):  # told before the storage went away
-                return True
-            self.say(f"trial {trial.number}: another worker took it for dead meanwhile, and runs it again")
-            return False
-        return True
+        if frozen.state in (TrialState.COMPLETE, state):
+            return True
+        self.say(f"trial {trial.number}: another worker took it for dead meanwhile, and runs it again")
+        return False
 
     def is_surplus(self, study: optuna.Study, trial: optuna.Trial) -> bool:
         """Two workers may ask at the same moment for the study's last trial: the later one
@@ -206,9 +207,12 @@ class Worker:
         return True
 
     def requeue(self, study: optuna.Study, number: int) -> None:
-        """The trial's configuration queued to run again, as a dead worker's is."""
-        frozen = self.call(lambda: study.get_trials(deepcopy=False)[number])
-        self.call(lambda: optuna.storages.RetryHeartbeatStaleTrialCallback()(study, frozen))
+        """The trial's configuration queued to run again, as a dead worker's is: once, though
+        another worker may have queued it already (it failed the trial as stale)."""
+        trials = self.call(lambda: study.get_trials(deepcopy=False))
+        # Optuna's retries carry the numbers they retry, the last one being theirs.
+        if not any(trial.system_attrs.get("retry_history", [None])[-1] == number for trial in trials):
+            self.call(lambda: optuna.storages.RetryHeartbeatStaleTrialCallback()(study, trials[number]))
         self.requeued.append(number)
 
     @contextmanager
