@@ -128,12 +128,28 @@ def test_eight_processes_in_a_shared_clone_and_their_own_one_killed_and_its_work
 
     done = complete(trials)
     assert len(done) == 10
-    [killed] = [trial for trial in trials if trial.state.name == "FAIL"]  # no other failed
-    [retried] = [trial for trial in done if trial.system_attrs.get("failed_trial") == killed.number]
-    assert retried.params == killed.params
-    # Every configuration ran once but the retried one; every experiment name once.
-    ran = [json.dumps(trial.params, sort_keys=True) for trial in [*done, killed]]
-    assert len(set(ran)) == len(ran) - 1
+    failed = [trial for trial in trials if trial.state.name == "FAIL"]
+    # Nine processes on two cores may miss a live trial's heartbeats for longer than the
+    # grace period: another worker then fails it as stale and runs it again, and the worker
+    # that ran it says so. Any other failed trial is the killed one's, and there is one.
+    taken_for_dead = {
+        int(number)
+        for out, _ in outputs
+        for number in re.findall(r"trial (\d+): another worker took it for dead meanwhile", out)
+    }
+    killed = [trial.number for trial in failed if trial.number not in taken_for_dead]
+    assert len(killed) == 1, (killed, taken_for_dead)
+    assert taken_for_dead <= {trial.number for trial in failed}
+    # Every failed trial was retried, once, and its configuration completed; every other
+    # configuration ran once; every experiment name once.
+    for trial in failed:
+        [retry] = [
+            other for other in trials if other.system_attrs.get("retry_history", [None])[-1] == trial.number
+        ]
+        assert retry.params == trial.params
+    ran = [json.dumps(trial.params, sort_keys=True) for trial in done]
+    assert len(set(ran)) == 10
+    assert {json.dumps(trial.params, sort_keys=True) for trial in failed} <= set(ran)
     assert len({trial.user_attrs["experiment"] for trial in done}) == 10
     # The replacement took the dead process's workspace, the lowest free one.
     assert re.search(rf"\[many-\d+, worker {number}, ", outputs[-1][0]), outputs[-1][0]
