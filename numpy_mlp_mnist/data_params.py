@@ -10,8 +10,7 @@ stage checks these keys with all the others, and unknown ones, before any work.
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from numpy_mlp_mnist.errors import UserError
-from numpy_mlp_mnist.rules import Rule, checked, choice, number, read_mapping, url_list, whole
+from numpy_mlp_mnist.rules import Rule, checked_keys, choice, number, read_mapping, url_list, whole
 
 SOURCES = ("pypi", "openml", "idx")
 MNIST_TRAIN_SIZE = 60_000
@@ -42,10 +41,4 @@ assert list(DATA_RULES) == [field.name for field in fields(DataParams)]
 
 def load_data_params(path: Path = Path("params.yaml")) -> DataParams:
     """These keys of `path`, checked; any problem is a UserError naming the key."""
-    document = read_mapping(path)
-    values = {}
-    for key, rule in DATA_RULES.items():
-        if key not in document:
-            raise UserError(f"{path}: missing key {key!r}; expected {rule.expected}")
-        values[key] = checked(rule, document[key], f"{path}: {key}")
-    return DataParams(**values)
+    return DataParams(**checked_keys(read_mapping(path), DATA_RULES, path))

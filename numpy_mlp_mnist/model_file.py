@@ -27,7 +27,7 @@ def save_model(path: Path, model: MLP) -> None:
         {
             **model.parameters,
             "activation": np.array(model.activation.name),
-            "leaky_slope": np.array(getattr(model.activation, "slope", 0.0), dtype=np.float64),
+            "leaky_slope": np.array(model.activation.slope, dtype=np.float64),
             "hidden": np.array(widths[0] if len(widths) == 1 else widths, dtype=np.int64),
         },
     )

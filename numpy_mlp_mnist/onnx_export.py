@@ -47,18 +47,28 @@ def activation_node(activation: Activation, source: str, target: str, layer: int
     return helper.make_node(operator, [source], [target], name=f"activation{layer}", **attributes)
 
 
+def not_float32(model: MLP) -> str | None:
+    """Why `model` cannot be exported as it is (its arrays must be float32, as the train
+    stage writes them and the graph declares its input), or None."""
+    for layer, (W, b) in enumerate(zip(model.weights, model.biases, strict=True), start=1):
+        if W.dtype != np.float32 or b.dtype != np.float32:
+            return (
+                f"W{layer} and b{layer} are {W.dtype} and {b.dtype}; "
+                "expected float32, as the train stage writes"
+            )
+    return None
+
+
 def to_onnx(model: MLP, metadata: dict[str, str]) -> onnx.ModelProto:
     """`model` as an ONNX model carrying `metadata` (text keys and values) besides the input
     and output contracts; checked in full by ONNX's own checker before it is returned."""
+    if problem := not_float32(model):
+        raise ValueError(problem)
     layers = len(model.weights)
     sizes = [PIXELS, *model.widths, N_CLASSES]
     initializers, nodes = [], []
     previous = INPUT
     for layer, (W, b) in enumerate(zip(model.weights, model.biases, strict=True), start=1):
-        if W.dtype != np.float32 or b.dtype != np.float32:
-            raise ValueError(
-                f"W{layer} and b{layer} are {W.dtype} and {b.dtype}; expected float32, as trained"
-            )
         for name, array, what in ((f"W{layer}", W, "weights"), (f"b{layer}", b, "biases")):
             tensor = numpy_helper.from_array(array, name)
             tensor.doc_string = f"layer {layer}'s {what}, {list(array.shape)}"

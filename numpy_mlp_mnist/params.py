@@ -10,9 +10,18 @@ from pathlib import Path
 
 from mlp import ACTIVATIONS, INIT_CHOICES, LOSSES, OPTIMIZERS, SCHEDULES
 from numpy_mlp_mnist.data_params import DATA_RULES, MNIST_TRAIN_SIZE, DataParams
-from numpy_mlp_mnist.errors import UserError
 from numpy_mlp_mnist.kernels import CHOICES as KERNELS
-from numpy_mlp_mnist.rules import Rule, check_known, checked, choice, number, read_mapping, whole, widths
+from numpy_mlp_mnist.rules import (
+    Rule,
+    check_known,
+    checked,
+    checked_keys,
+    choice,
+    number,
+    read_mapping,
+    whole,
+    widths,
+)
 
 
 @dataclass(frozen=True)
@@ -74,7 +83,4 @@ def load_params(path: Path = Path("params.yaml")) -> Params:
     document = read_mapping(path)
     for key in document:
         check_known(key, RULES, str(path))
-    missing = [key for key in RULES if key not in document]
-    if missing:
-        raise UserError(f"{path}: missing key {missing[0]!r}; expected {RULES[missing[0]].expected}")
-    return Params(**{key: check_value(key, document[key], f"{path}: {key}") for key in RULES})
+    return Params(**checked_keys(document, RULES, path))

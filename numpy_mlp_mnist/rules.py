@@ -3,7 +3,7 @@ accepts, checked so that a wrong value ends in one line naming the key and what 
 accepted. Read with yaml.safe_load only."""
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +82,15 @@ def checked(rule: Rule, value: object, where: str) -> object:
     if not rule.accepts(value):
         raise UserError(f"{where} is not allowed; expected {rule.expected}")
     return value
+
+
+def checked_keys(document: dict, rules: Mapping[str, Rule], path: Path) -> dict[str, object]:
+    """Each key of `rules`, as its rule takes it from `document`; a UserError for the first
+    key missing (in the rules' order), else for the first value not accepted."""
+    missing = [key for key in rules if key not in document]
+    if missing:
+        raise UserError(f"{path}: missing key {missing[0]!r}; expected {rules[missing[0]].expected}")
+    return {key: checked(rule, document[key], f"{path}: {key}") for key, rule in rules.items()}
 
 
 def check_known(key: object, known: Iterable[str], where: str) -> None:

@@ -22,7 +22,7 @@ from numpy_mlp_mnist.errors import UserError, run_stage
 from numpy_mlp_mnist.files import replaced_on_success
 from numpy_mlp_mnist.images import read_image, to_mnist
 from numpy_mlp_mnist.model_file import load_model
-from numpy_mlp_mnist.onnx_export import OPSET, to_onnx
+from numpy_mlp_mnist.onnx_export import OPSET, not_float32, to_onnx
 from numpy_mlp_mnist.params import Params, load_params
 
 # The params that decide the trained network, which the model records.
@@ -76,12 +76,8 @@ def export(
     params: Params, model_path: Path, metrics_path: Path, samples: list[Path], outputs: Outputs
 ) -> None:
     model = load_model(model_path)
-    for layer, (W, b) in enumerate(zip(model.weights, model.biases, strict=True), start=1):
-        if W.dtype != np.float32 or b.dtype != np.float32:
-            raise UserError(
-                f"{model_path}: W{layer} and b{layer} are {W.dtype} and {b.dtype}; "
-                "expected float32, as the train stage writes"
-            )
+    if problem := not_float32(model):
+        raise UserError(f"{model_path}: {problem}")
     metadata = {
         "params": json.dumps({key: asdict(params)[key] for key in TRAINING_KEYS}),
         "test_accuracy": str(test_accuracy_in(metrics_path)),

@@ -139,6 +139,8 @@ BAD = {
     "objective no metrics file holds": ({"objective": "acc"}, [], "search.yaml: objective: 'acc' is held by no metrics file; expected one of metrics/validation.json's: accuracy, mae, cross_entropy"),
     "objective by its former name": ({"objective": "val_accuracy"}, [], "search.yaml: objective: 'val_accuracy' is the former name of metrics/validation.json's 'accuracy'; did you mean 'accuracy'?"),
     "objective on the test set": ({"objective": "test_accuracy"}, [], "search.yaml: objective: 'test_accuracy' is a test figure, which must not choose among trials; expected one of"),
+    "a seed out of range": ({"seed": -1}, [], "search.yaml: seed: -1 is not allowed; expected a whole number from 0 to 4294967295"),
+    "trials not a whole number": ({"trials": 2.5}, [], "search.yaml: trials: 2.5 is not a whole number; expected a whole number from 1 to 10000"),
     "grid with a range": ({"sampler": "grid", "params": {"lr": {"low": 0.001, "high": 0.01}}}, [], "search.yaml: params: lr: {'low': 0.001, 'high': 0.01}; expected a list of choices (a grid takes lists only)"),
     "storage not a URL": ({}, ["--storage", "not a url"], "storage 'not a url' is not a database URL; expected e.g. postgresql+psycopg://user@host:5432/db or sqlite:///path/to/file"),
     "storage unreachable": ({}, ["--storage", "postgresql+psycopg://me:s3cret@127.0.0.1:9/search"], "cannot reach the storage postgresql+psycopg://me:***@127.0.0.1:9/search: "),

@@ -36,7 +36,7 @@ import optuna
 
 from numpy_mlp_mnist.errors import UserError
 from numpy_mlp_mnist.params import RULES, check_value
-from numpy_mlp_mnist.rules import check_known, read_mapping
+from numpy_mlp_mnist.rules import check_known, checked, read_mapping, whole
 
 # The validation figures the train stage writes to metrics/validation.json, and which way is better.
 OBJECTIVES = {"accuracy": "maximize", "mae": "minimize", "cross_entropy": "minimize"}
@@ -45,6 +45,8 @@ OBJECTIVES = {"accuracy": "maximize", "mae": "minimize", "cross_entropy": "minim
 FORMER_OBJECTIVES = {"val_accuracy": "accuracy", "val_mae": "mae", "val_cross_entropy": "cross_entropy"}
 SAMPLERS = ("tpe", "grid")
 KEYS = ("study", "trials", "objective", "sampler", "seed", "params")
+SEED = whole(0, 2**32 - 1)
+TRIALS = whole(1, 10_000)
 
 
 @dataclass(frozen=True)
@@ -186,9 +188,7 @@ def load_space(path: Path = Path("search.yaml")) -> SearchSpace:
     sampler = document.get("sampler", "tpe")
     if sampler not in SAMPLERS:
         raise UserError(f"{path}: sampler: {sampler!r}; expected one of {', '.join(SAMPLERS)}")
-    seed = document.get("seed", 0)
-    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
-        raise UserError(f"{path}: seed: {seed!r}; expected a whole number from 0 to {2**32 - 1}")
+    seed = checked(SEED, document.get("seed", 0), f"{path}: seed")
     params = document.get("params")
     if not isinstance(params, dict) or not params:
         raise UserError(f"{path}: params: expected a mapping of params.yaml keys to ranges or lists")
@@ -206,9 +206,7 @@ def load_space(path: Path = Path("search.yaml")) -> SearchSpace:
             )
             raise UserError(f"{where}: {spec!r}; expected {wanted}")
     combinations = math.prod(len(choices) for choices in space.values()) if sampler == "grid" else None
-    trials = document.get("trials", combinations)
-    if not isinstance(trials, int) or isinstance(trials, bool) or not 1 <= trials <= 10_000:
-        raise UserError(f"{path}: trials: {trials!r}; expected a whole number from 1 to 10000")
+    trials = checked(TRIALS, document.get("trials", combinations), f"{path}: trials")
     if combinations is not None and trials != combinations:
         raise UserError(
             f"{path}: trials: {trials} for a grid of {combinations} combinations; expected {combinations}"
