@@ -103,18 +103,21 @@ def pulled_everywhere(team: Team, trials: list) -> None:
 def test_eight_processes_in_a_shared_clone_and_their_own_one_killed_and_its_workspace_taken_over(
     team: Callable[..., Team],
 ) -> None:
-    made = team(study="many", trials=10)
+    made = team(study="many", trials=16)
     shared = made.clone("shared")
     own = [made.clone(f"own-{index}") for index in range(3)]
     with postgres_server() as server:
         env = {"MLP_SEARCH_STORAGE": server.url}
         in_shared = [search(shared, "--heartbeat", "1", env=env) for _ in range(5)]
         in_own = [search(clone, "--heartbeat", "1", env=env) for clone in own]
-        victim = in_shared[0]
-        # Killed mid-trial: once it trains, it alone (not the experiment it started).
-        eventually(
-            lambda: any(victim.pid in parents_of(pid) for pid in training_in(shared)), "the victim training"
-        )
+
+        # Killed mid-trial, it alone (not the experiment it started): the first process of the
+        # shared clone to train, so that trials are left for the one started in its place.
+        def first_to_train() -> subprocess.Popen | None:
+            trainers = {parent for pid in training_in(shared) for parent in parents_of(pid)}
+            return next((process for process in in_shared if process.pid in trainers), None)
+
+        victim = eventually(first_to_train, "a process of the shared clone training")
         number = workspace_of(shared, victim.pid)
         victim.kill()
         victim.wait()
@@ -123,11 +126,12 @@ def test_eight_processes_in_a_shared_clone_and_their_own_one_killed_and_its_work
             lambda: not processes_in(shared / ".dvc/tmp/search" / f"worker-{number}"), "orphans gone", 30
         )
         replacement = search(shared, "--heartbeat", "1", env=env)
-        outputs = [finished(process) for process in [*in_shared[1:], *in_own, replacement]]
+        survivors = [process for process in in_shared if process is not victim]
+        outputs = [finished(process) for process in [*survivors, *in_own, replacement]]
         trials = study_trials(server.url, "many")
 
     done = complete(trials)
-    assert len(done) == 10
+    assert len(done) == 16
     failed = [trial for trial in trials if trial.state.name == "FAIL"]
     # Nine processes on two cores may miss a live trial's heartbeats for longer than the
     # grace period: another worker then fails it as stale and runs it again, and the worker
@@ -148,9 +152,14 @@ def test_eight_processes_in_a_shared_clone_and_their_own_one_killed_and_its_work
         ]
         assert retry.params == trial.params
     ran = [json.dumps(trial.params, sort_keys=True) for trial in done]
-    assert len(set(ran)) == 10
+    assert len(set(ran)) == 16
     assert {json.dumps(trial.params, sort_keys=True) for trial in failed} <= set(ran)
-    assert len({trial.user_attrs["experiment"] for trial in done}) == 10
+    assert len({trial.user_attrs["experiment"] for trial in done}) == 16
+    # The data's stages ran once per clone, before any trial, one workspace at a time: no
+    # trial made fetch's or prepare's outputs again beside another in the shared cache.
+    for clone in (shared, *own):
+        for log in (clone / ".dvc/tmp/search/logs").glob("many-*.log"):
+            assert not re.search(r"Running stage '(fetch|prepare)'", log.read_text()), log
     # The replacement took the dead process's workspace, the lowest free one.
     assert re.search(rf"\[many-\d+, worker {number}, ", outputs[-1][0]), outputs[-1][0]
     assert not any("Traceback" in err for _, err in outputs)

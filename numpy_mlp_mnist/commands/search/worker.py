@@ -29,6 +29,7 @@ from numpy_mlp_mnist.commands.search.workspace import (
     Meter,
     Workspace,
     kill_if_alive,
+    one_at_a_time,
     release_workspace,
     start_experiment,
     stop_gently,
@@ -100,6 +101,7 @@ class Worker:
         try:
             workspace = Workspace(self.root, self.number, self.baseline)
             workspace.prepare()
+            self.fill_cache(workspace)
             study = self.call(
                 lambda: optuna.load_study(study_name=self.space.study, storage=self.storage.rdb)
             )
@@ -239,6 +241,24 @@ class Worker:
         finally:
             done.set()
             thread.join()
+
+    def fill_cache(self, workspace: Workspace) -> None:
+        """The data's stages (fetch and prepare) run at the baseline by one workspace of the
+        clone at a time, before any trial: their outputs, the same for every trial that does
+        not vary the data's params, are then in the shared DVC cache, and no trial makes
+        them again. Two DVC processes that commit the same object to one cache at once can
+        fail ("No such file or directory"): the first trials of workers starting together
+        on an empty cache did."""
+        with one_at_a_time(self.root / WORKSPACES / "cache.lock"):
+            if self.stop.is_set():
+                return
+            self.process = start_experiment(["dvc", "repro", "prepare"], workspace.path)
+            if self.stop.is_set():  # a stop that came while it started
+                self.interrupt()
+            output, _ = self.process.communicate()
+            code, self.process = self.process.returncode, None
+        if code != 0 and not self.stop.is_set():
+            raise UserError(f"dvc repro prepare in {workspace.path}: {last_error_line(output)}")
 
     def experiment(self, workspace: Workspace, name: str, values: dict[str, object]) -> tuple[float, float]:
         """`dvc exp run` of the trial in the workspace: its objective, and its train stage's seconds."""

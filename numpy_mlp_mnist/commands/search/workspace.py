@@ -28,7 +28,8 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,7 @@ PUSH_PAUSE = 0.25
 
 _held_here: set[Path] = set()  # POSIX locks are per process: this process's workers take turns here
 _held_here_lock = threading.Lock()
+_one_at_a_time_here = threading.Lock()
 
 
 def environment() -> dict[str, str]:
@@ -118,6 +120,20 @@ def take_free_workspace(root: Path) -> tuple[int, int]:
         os.write(handle, f"{socket.gethostname()} {os.getpid()}\n".encode())
         return number, handle
     raise UserError(f"{folder}: all {MOST_WORKSPACES} workspaces are held by live workers")
+
+
+@contextmanager
+def one_at_a_time(path: Path) -> Iterator[None]:
+    """Held by one worker of all the processes that share the clone at a time: a POSIX lock
+    on `path`, as the workspaces' (and let go the same way when its holder dies), and a
+    thread lock for the workers of this process, since POSIX locks are per process."""
+    with _one_at_a_time_here:
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(handle)
 
 
 def release_workspace(root: Path, number: int, handle: int) -> None:
