@@ -14,7 +14,6 @@ from numpy_mlp_mnist.kernels import CHOICES as KERNELS
 from numpy_mlp_mnist.rules import (
     Rule,
     check_known,
-    checked,
     checked_keys,
     choice,
     number,
@@ -70,12 +69,6 @@ RULES: dict[str, Rule] = {
     **{key: rule for key, rule in DATA_RULES.items() if key != "seed"},
 }
 assert set(RULES) == {field.name for field in fields(Params)}
-
-
-def check_value(key: str, value: object, where: str) -> object:
-    """`value` as `key` takes it (an int as a float where a float is wanted), or a
-    UserError that starts with `where` and says what would be accepted."""
-    return checked(RULES[key], value, where)
 
 
 def load_params(path: Path = Path("params.yaml")) -> Params:

@@ -35,7 +35,7 @@ import numpy as np
 import optuna
 
 from numpy_mlp_mnist.errors import UserError
-from numpy_mlp_mnist.params import RULES, check_value
+from numpy_mlp_mnist.params import RULES
 from numpy_mlp_mnist.rules import check_known, checked, read_mapping, whole
 
 # The validation figures the train stage writes to metrics/validation.json, and which way is better.
@@ -142,8 +142,8 @@ def check_range(key: str, spec: dict, where: str) -> Range:
         )
     if RULES[key].kind not in (int, float):
         raise UserError(f"{where}: {key} takes {RULES[key].expected}, not a range; give a list of choices")
-    low = check_value(key, spec["low"], f"{where}: low")
-    high = check_value(key, spec["high"], f"{where}: high")
+    low = checked(RULES[key], spec["low"], f"{where}: low")
+    high = checked(RULES[key], spec["high"], f"{where}: high")
     if isinstance(low, list) or isinstance(high, list):
         raise UserError(f"{where}: a range's bounds are single numbers; give lists of widths as choices")
     if not low < high:
@@ -159,10 +159,10 @@ def check_range(key: str, spec: dict, where: str) -> Range:
 def check_choices(key: str, choices: list, where: str) -> list:
     if not choices:
         raise UserError(f"{where}: an empty list; expected at least one choice")
-    checked = [check_value(key, choice, f"{where}: choice") for choice in choices]
-    if len(set(map(repr, checked))) < len(checked):
+    values = [checked(RULES[key], choice, f"{where}: choice") for choice in choices]
+    if len(set(map(repr, values))) < len(values):
         raise UserError(f"{where}: {choices!r} names a choice twice; expected each once")
-    return checked
+    return values
 
 
 def load_space(path: Path = Path("search.yaml")) -> SearchSpace:
