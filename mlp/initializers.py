@@ -2,7 +2,9 @@
 
 He (Kaiming) suits the ReLU family, which zeroes half its inputs; Xavier (Glorot)
 suits the symmetric sigmoid and tanh. Biases start at zero. Every initialiser is called
-alike, with the activation's leaky slope, which only He's formula uses.
+alike, with the activation's leaky slope, which only He's formula uses. `zeros` is there to
+be seen failing: every hidden unit starts the same, gets the same gradient, and stays the
+same (the labs' symmetry lab).
 """
 
 from collections.abc import Callable
@@ -27,7 +29,12 @@ def xavier_normal(fan_in: int, fan_out: int, rng: np.random.Generator, slope: fl
     return rng.normal(0.0, std, size=(fan_in, fan_out))
 
 
-INITIALIZERS: dict[str, Initializer] = {"he": he_normal, "xavier": xavier_normal}
+def zeros(fan_in: int, fan_out: int, rng: np.random.Generator, slope: float) -> np.ndarray:
+    """All weights 0: symmetric, so no hidden unit can become different from another."""
+    return np.zeros((fan_in, fan_out))
+
+
+INITIALIZERS: dict[str, Initializer] = {"he": he_normal, "xavier": xavier_normal, "zeros": zeros}
 # What params.yaml's `init` takes: a scheme by name, or "auto", the one that suits the activation.
 INIT_CHOICES = ("auto", *INITIALIZERS)
 

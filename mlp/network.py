@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from mlp.activations import Activation
-from mlp.initializers import initializer_for, xavier_normal
+from mlp.initializers import initializer_for, xavier_normal, zeros
 from mlp.losses import Loss, softmax
 
 
@@ -69,18 +69,24 @@ class MLP:
         rng: np.random.Generator,
         init: str = "auto",
         dtype: type = np.float32,
+        scale: float = 1.0,
     ) -> "MLP":
         """A fresh network with one hidden layer per width in `hidden` (or one of width
-        `hidden`): weights from the scheme suited to the activation, zero biases."""
+        `hidden`): weights from the scheme `init` names (by default the one suited to the
+        activation), the hidden layers' multiplied by `scale`; zero biases."""
+        if not scale > 0:
+            raise ValueError(f"initial scale {scale} must be above 0")
         widths = [hidden] if isinstance(hidden, int) else list(hidden)
         sizes = [n_inputs, *widths, n_outputs]
         initializer = initializer_for(activation, init)
         weights = [
-            initializer(fan_in, fan_out, rng, activation.slope)
+            scale * initializer(fan_in, fan_out, rng, activation.slope)
             for fan_in, fan_out in itertools.pairwise(sizes[:-1])
         ]
-        # The output layer feeds a softmax, not a rectifier: Xavier suits it whatever f is.
-        weights.append(xavier_normal(sizes[-2], n_outputs, rng, activation.slope))
+        # The output layer feeds a softmax, not a rectifier: Xavier suits it whatever f is,
+        # unless every layer is asked to start symmetric.
+        output_initializer = zeros if init == "zeros" else xavier_normal
+        weights.append(output_initializer(sizes[-2], n_outputs, rng, activation.slope))
         return cls(
             [W.astype(dtype) for W in weights],
             [np.zeros(fan_out, dtype=dtype) for fan_out in sizes[1:]],
