@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+import types
 from collections.abc import Callable
 from pathlib import Path
 
@@ -148,19 +149,24 @@ def pictures(vectors: np.ndarray, titles: list[str] | None = None, columns: int 
     return figure
 
 
+# Every set of controls a lab made, for a test that turns them without a browser.
+CONTROLS: list = []
+
+
 def controls(draw: Callable[..., dict], **choices: list) -> object:
     """Controls, one per keyword, each offering its list of values and starting at `draw`'s
     default for it; whenever one changes, `draw` runs again with their values, and its
     result (the data it plotted) is the widget's `.result`. Run as a command, `draw` runs
-    once, with its defaults."""
+    once, with its defaults, and its result is `.result` all the same."""
     if not IN_NOTEBOOK:
-        draw()
-        return None
+        return types.SimpleNamespace(result=draw())
     import ipywidgets
 
     defaults = inspect.signature(draw).parameters
     widgets = {name: widget_for(name, options, defaults[name].default) for name, options in choices.items()}
-    return ipywidgets.interactive(draw, **widgets)
+    made = ipywidgets.interactive(draw, **widgets)
+    CONTROLS.append(made)
+    return made
 
 
 def widget_for(name: str, options: list, value: object) -> object:

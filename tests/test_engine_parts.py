@@ -19,7 +19,7 @@ UNKNOWN_NAMES = {
     "init": (
         lambda name: initializer_for(mlp.make_activation("relu"), name),
         "lecun",
-        "expected one of auto, he, xavier",
+        "expected one of auto, he, xavier, zeros",
     ),
     "schedule": (
         mlp.make_schedule,
@@ -148,3 +148,33 @@ def test_each_maker_passes_its_option_to_the_part_that_takes_one() -> None:
     assert mlp.make_loss("mae", mae_floor=0.3).floor == 0.3
     assert mlp.make_activation("leaky_relu", leaky_slope=0.2).slope == 0.2
     assert mlp.make_activation("relu", leaky_slope=0.2).slope == 0.0
+
+
+def test_zeros_starts_every_layer_at_0_and_keeps_the_hidden_units_identical() -> None:
+    X = np.random.default_rng(0).random((8, 6))
+    model = mlp.MLP.initialise(6, 4, 3, mlp.make_activation("sigmoid"), np.random.default_rng(0), "zeros", np.float64)
+    assert all((W == 0).all() for W in model.weights) and all((b == 0).all() for b in model.biases)
+    labels, loss = np.array([0, 1, 2, 0, 1, 2, 0, 1]), mlp.make_loss("cross_entropy")
+    for _ in range(2):  # the first step moves only W2 and the biases: W2 = 0 passes no gradient back
+        _, gradient = model.loss_and_gradient(X, labels, loss)
+        model.theta -= gradient
+    W1 = model.weights[0]
+    assert np.abs(W1).max() > 0 and np.array_equal(W1, np.repeat(W1[:, :1], 4, axis=1))
+
+
+def test_the_initial_scale_multiplies_the_hidden_layers_weights_only() -> None:
+    def started(scale: float) -> mlp.MLP:
+        activation = mlp.make_activation("tanh")
+        return mlp.MLP.initialise(5, [4, 3], 2, activation, np.random.default_rng(7), scale=scale)
+
+    plain, tenfold = started(1.0), started(10.0)
+    assert np.allclose(tenfold.weights[0], 10 * plain.weights[0])
+    assert np.allclose(tenfold.weights[1], 10 * plain.weights[1])
+    assert np.array_equal(tenfold.weights[2], plain.weights[2])
+    assert plain.theta.tobytes() == started(1.0).theta.tobytes()
+
+
+@pytest.mark.parametrize("scale", [0.0, -1.0, float("nan")])
+def test_an_initial_scale_not_above_0_is_refused(scale: float) -> None:
+    with pytest.raises(ValueError, match=f"initial scale {scale} must be above 0"):
+        mlp.MLP.initialise(5, 4, 2, mlp.make_activation("relu"), np.random.default_rng(0), scale=scale)
