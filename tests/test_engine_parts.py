@@ -152,7 +152,8 @@ def test_each_maker_passes_its_option_to_the_part_that_takes_one() -> None:
 
 def test_zeros_starts_every_layer_at_0_and_keeps_the_hidden_units_identical() -> None:
     X = np.random.default_rng(0).random((8, 6))
-    model = mlp.MLP.initialise(6, 4, 3, mlp.make_activation("sigmoid"), np.random.default_rng(0), "zeros", np.float64)
+    sigmoid, rng = mlp.make_activation("sigmoid"), np.random.default_rng(0)
+    model = mlp.MLP.initialise(6, 4, 3, sigmoid, rng, "zeros", np.float64)
     assert all((W == 0).all() for W in model.weights) and all((b == 0).all() for b in model.biases)
     labels, loss = np.array([0, 1, 2, 0, 1, 2, 0, 1]), mlp.make_loss("cross_entropy")
     for _ in range(2):  # the first step moves only W2 and the biases: W2 = 0 passes no gradient back
