@@ -40,6 +40,7 @@ class Params(DataParams):
     augment_shift: int
     lr_schedule: str
     init: str
+    init_scale: float
     leaky_slope: float
     momentum: float
     threads: int
@@ -62,6 +63,7 @@ RULES: dict[str, Rule] = {
     "lr_schedule": choice(SCHEDULES),
     "seed": DATA_RULES["seed"],
     "init": choice(INIT_CHOICES),
+    "init_scale": number(lambda v: 0 < v <= 1000, "a number above 0 and at most 1000"),
     "leaky_slope": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
     "momentum": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
     "threads": whole(1, 256),

@@ -24,7 +24,9 @@ def fit(
     """A network trained as `params` say, and its history: the stage's work, without files."""
     rng = np.random.default_rng(params.seed)
     activation = mlp.make_activation(params.activation, params.leaky_slope)
-    model = mlp.MLP.initialise(PIXELS, params.hidden, N_CLASSES, activation, rng, params.init)
+    model = mlp.MLP.initialise(
+        PIXELS, params.hidden, N_CLASSES, activation, rng, params.init, scale=params.init_scale
+    )
     augment = (
         partial(mlp.random_shift, max_shift=params.augment_shift, side=SIDE) if params.augment_shift else None
     )

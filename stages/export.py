@@ -27,8 +27,9 @@ from numpy_mlp_mnist.params import Params, load_params
 
 # The params that decide the trained network, which the model records.
 TRAINING_KEYS = (
-    "hidden", "activation", "leaky_slope", "init", "loss", "mae_floor", "optimizer", "lr", "lr_schedule",
-    "momentum", "weight_decay", "augment_shift", "epochs", "patience", "batch_size", "seed", "val_size",
+    "hidden", "activation", "leaky_slope", "init", "init_scale", "loss", "mae_floor", "optimizer", "lr",
+    "lr_schedule", "momentum", "weight_decay", "augment_shift", "epochs", "patience", "batch_size", "seed",
+    "val_size",
 )  # fmt: skip
 
 
