@@ -8,7 +8,7 @@ that looks finished. Nothing is ever unpickled.
 import io
 import json
 import os
-import tempfile
+import secrets
 import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -21,6 +21,18 @@ from numpy_mlp_mnist.errors import UserError
 # A fixed timestamp for zip members: np.savez stamps the current time, which would
 # change the model's bytes, and so its DVC hash, on every run.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def new_temporary(target: Path) -> tuple[int, Path]:
+    """An open, new, empty file beside `target` (its descriptor and path), named after it,
+    with the permissions open() would give `target` itself: 0666 less the umask, where
+    tempfile.mkstemp gives 0600 whatever the umask, unreadable by a teammate or a web server."""
+    while True:
+        path = target.parent / f".{target.name}.partial-{secrets.token_hex(6)}"
+        try:
+            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), path
+        except FileExistsError:
+            continue
 
 
 @contextmanager
@@ -38,9 +50,9 @@ def replaced_on_success(*targets: Path) -> Iterator[list[Path]]:
             if target.is_dir():
                 raise UserError(f"{target}: a folder is in the way; expected to write a file there")
             target.parent.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.partial-")
+            handle, temporary = new_temporary(target)
             os.close(handle)
-            temporaries.append(Path(name))
+            temporaries.append(temporary)
         yield temporaries
         for temporary, target in zip(temporaries, targets, strict=True):
             os.replace(temporary, target)

@@ -7,7 +7,6 @@ leaves a file that looks complete.
 
 import hashlib
 import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ import requests
 from tqdm import tqdm
 
 from numpy_mlp_mnist.errors import UserError
+from numpy_mlp_mnist.files import new_temporary
 
 CHUNK = 1 << 16
 
@@ -39,8 +39,7 @@ def _fetch_once(url: str, target: Path, md5: str | None, timeout: float) -> None
         response.raise_for_status()
         size = int(response.headers.get("Content-Length", 0)) or None
         digest = hashlib.md5(usedforsecurity=False)
-        handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.partial-")
-        temporary = Path(name)
+        handle, temporary = new_temporary(target)
         try:
             with (
                 os.fdopen(handle, "wb") as out,
