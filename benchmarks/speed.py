@@ -223,6 +223,9 @@ def versions() -> str:
     return ", ".join(found)
 
 
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
 def train_stage_peak_mb(params: Path) -> float:
     """Peak resident memory of `python -m stages.train` with `params`, in a scratch directory."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -236,9 +239,13 @@ def train_stage_peak_mb(params: Path) -> float:
             "import re, runpy; runpy.run_module('stages.train', run_name='__main__'); "
             r"print(re.search(r'VmHWM:\s+(\d+)', open('/proc/self/status').read())[1])"
         )
+        # Run from the scratch folder, the stage comes from this repository: `stages` is not
+        # installed, so the repository goes on the path, as `python -m` from its root puts it.
+        path = os.pathsep.join(filter(None, [str(REPOSITORY), os.environ.get("PYTHONPATH")]))
         result = subprocess.run(
-            [sys.executable, "-c", report], cwd=root, check=True, capture_output=True, text=True
-        )
+            [sys.executable, "-c", report], cwd=root, check=True, capture_output=True, text=True,
+            env=os.environ | {"PYTHONPATH": path},
+        )  # fmt: skip
     return int(result.stdout.splitlines()[-1]) / 1024
 
 

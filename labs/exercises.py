@@ -1,4 +1,4 @@
-"""The labs' exercises: call one on your answer and it says, in one line, whether it is
+"""The labs' exercises: call one on your answer and it prints, in one line, whether it is
 right, or what kind of answer it expected, without giving the answer away."""
 
 import math
@@ -9,12 +9,12 @@ import numpy as np
 RIGHT = "Right"
 
 
-def verdict(line: str) -> str:
+def verdict(line: str) -> None:
+    """Print the one line: a notebook shows it once, with nothing echoed after it."""
     print(line)
-    return line
 
 
-def number(answer: object, expected: float, what: str, rel: float = 0.01) -> str:
+def number(answer: object, expected: float, what: str, rel: float = 0.01) -> None:
     """A number within `rel` of `expected`."""
     if answer is None:
         return verdict(f"Not answered yet: expected {what}")
@@ -28,7 +28,7 @@ def number(answer: object, expected: float, what: str, rel: float = 0.01) -> str
     return verdict(f"Not yet: {answer:g} is too {side} for {what}")
 
 
-def one_of(answer: object, expected: object, options: list, what: str) -> str:
+def one_of(answer: object, expected: object, options: list, what: str) -> None:
     """One of `options`, the one that is `expected`."""
     if answer is None:
         return verdict(f"Not answered yet: expected {what}, one of {options}")
@@ -39,7 +39,7 @@ def one_of(answer: object, expected: object, options: list, what: str) -> str:
     return verdict(f"Not yet: {answer!r} is not {what}; look at the plot again")
 
 
-def function(answer: object, reference: Callable[[np.ndarray], np.ndarray], what: str) -> str:
+def function(answer: object, reference: Callable[[np.ndarray], np.ndarray], what: str) -> None:
     """A function of a NumPy array that returns what `reference` does, elementwise."""
     if answer is None:
         return verdict(f"Not answered yet: expected {what}, a function of a NumPy array")
@@ -68,18 +68,18 @@ def function(answer: object, reference: Callable[[np.ndarray], np.ndarray], what
 
 
 # Lab 1
-def chance_cross_entropy_100(answer: object) -> str:
+def chance_cross_entropy_100(answer: object) -> None:
     return number(
         answer, math.log(100), "the cross-entropy of a guess spread evenly over 100 classes, in nats"
     )
 
 
-def chance_mae_100(answer: object) -> str:
+def chance_mae_100(answer: object) -> None:
     return number(answer, 2 * 99 / 100**2, "the MAE of a guess spread evenly over 100 classes")
 
 
 # Lab 2
-def sigmoid_derivative(answer: object) -> str:
+def sigmoid_derivative(answer: object) -> None:
     def reference(z: np.ndarray) -> np.ndarray:
         s = 1 / (1 + np.exp(-z))
         return s * (1 - s)
@@ -88,19 +88,19 @@ def sigmoid_derivative(answer: object) -> str:
 
 
 # Lab 3
-def parameter_count(answer: object) -> str:
+def parameter_count(answer: object) -> None:
     if isinstance(answer, float) and not answer.is_integer():
         return verdict("Not a whole number: expected how many weights and biases 784-30-10 has")
     return number(answer, 784 * 30 + 30 + 30 * 10 + 10, "how many weights and biases 784-30-10 has", rel=0)
 
 
 # Lab 4
-def diverging_rate(answer: object) -> str:
+def diverging_rate(answer: object) -> None:
     return one_of(answer, 10, [0.005, 0.5, 10], "the learning rate whose loss blew up")
 
 
 # Lab 5
-def symmetric_units(answer: object) -> str:
+def symmetric_units(answer: object) -> None:
     return number(
         answer,
         1,
@@ -110,17 +110,17 @@ def symmetric_units(answer: object) -> str:
 
 
 # Lab 6
-def sigmoid_slope_at_most(answer: object) -> str:
+def sigmoid_slope_at_most(answer: object) -> None:
     return number(answer, 0.25, "the largest value of the sigmoid's derivative")
 
 
 # Lab 7
-def mae_push_at(answer: object) -> str:
+def mae_push_at(answer: object) -> None:
     return number(answer, 2 * 0.1 / 10, "the factor MAE's gradient has beside cross-entropy's at p_y = 0.1")
 
 
 # Lab 8
-def early_stop_epoch(answer: object, val_accuracies: list[float], patience: int) -> str:
+def early_stop_epoch(answer: object, val_accuracies: list[float], patience: int) -> None:
     best, stop = 0, len(val_accuracies)
     for epoch, value in enumerate(val_accuracies, 1):
         if value > val_accuracies[best - 1] or best == 0:
@@ -132,25 +132,25 @@ def early_stop_epoch(answer: object, val_accuracies: list[float], patience: int)
 
 
 # Lab 9
-def adam_scaled_gradient(answer: object) -> str:
+def adam_scaled_gradient(answer: object) -> None:
     return number(answer, 1, "how many times larger Adam's step is when every gradient is 10 times larger")
 
 
 # Lab 10
-def steps_per_epoch(answer: object) -> str:
+def steps_per_epoch(answer: object) -> None:
     return number(
         answer, math.ceil(50_000 / 128), "the steps in one epoch of 50,000 images in batches of 128", rel=0
     )
 
 
 # Lab 11
-def parameter_count_deep(answer: object) -> str:
+def parameter_count_deep(answer: object) -> None:
     expected = 784 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10
     return number(answer, expected, "how many weights and biases 784-64-32-10 has", rel=0)
 
 
 # Lab 12
-def worst_digit(answer: object, per_digit: list[float]) -> str:
+def worst_digit(answer: object, per_digit: list[float]) -> None:
     return one_of(
         answer, int(np.argmin(per_digit)), list(range(10)), "the digit the network gets wrong most often"
     )

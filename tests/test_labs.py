@@ -3,19 +3,22 @@ refusal of the network, and the labs run as notebooks in a real kernel, their co
 turned without a browser. docs/labs.md runs every lab as a command from a fresh clone
 (tests/test_docs.py)."""
 
+import contextlib
+import io
 import json
 import math
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import jupytext
 import nbclient
 import numpy as np
 import pytest
-from support.repos import REPO
+from support.repos import REPO, clone_with_outputs
 
 sys.path.insert(0, str(REPO / "labs"))
 import exercises
@@ -35,27 +38,35 @@ RIGHT_AND_WRONG = [
 ]
 
 
+def said(check: Callable[..., None], *answer: object) -> str:
+    """The one line `check` prints on `answer` (and nothing else)."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert check(*answer) is None
+    lines = printed.getvalue().splitlines()
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
 @pytest.mark.parametrize(("check", "right", "wrong"), RIGHT_AND_WRONG)
 def test_an_exercise_tells_a_right_answer_and_a_wrong_one_without_giving_it_away(
-    check: object, right: object, wrong: object, capsys: pytest.CaptureFixture
+    check: Callable[..., None], right: object, wrong: object
 ) -> None:
-    assert check(right).startswith("Right: ")
-    said = check(wrong)
-    assert said.startswith("Not yet: ") and f"{right:g}" not in said.replace(f"{wrong:g}", "")
-    assert check(None).startswith("Not answered yet: expected ")
-    assert check("ten").startswith(("Not a number (str): expected ", "'ten' is not one of "))
-    printed = capsys.readouterr().out.splitlines()
-    assert len(printed) == 4 and not any("Traceback" in line for line in printed)
+    assert said(check, right).startswith("Right: ")
+    line = said(check, wrong)
+    assert line.startswith("Not yet: ") and f"{right:g}" not in line.replace(f"{wrong:g}", "")
+    assert said(check, None).startswith("Not answered yet: expected ")
+    assert said(check, "ten").startswith(("Not a number (str): expected ", "'ten' is not one of "))
 
 
 def test_the_exercises_that_read_the_labs_own_results() -> None:
     accuracies = [0.5, 0.7, 0.8, 0.79, 0.78, 0.77, 0.9]
-    assert exercises.early_stop_epoch(6, accuracies, patience=3).startswith("Right")
-    assert exercises.early_stop_epoch(7, accuracies, patience=3).startswith("Not yet: 7 is too high")
+    assert said(exercises.early_stop_epoch, 6, accuracies, 3).startswith("Right")
+    assert said(exercises.early_stop_epoch, 7, accuracies, 3).startswith("Not yet: 7 is too high")
     per_digit = [0.99, 0.99, 0.97, 0.97, 0.97, 0.97, 0.98, 0.97, 0.96, 0.95]
-    assert exercises.worst_digit(9, per_digit).startswith("Right")
-    assert exercises.worst_digit(8, per_digit).startswith("Not yet")
-    assert exercises.worst_digit(11, per_digit).startswith("11 is not one of")
+    assert said(exercises.worst_digit, 9, per_digit).startswith("Right")
+    assert said(exercises.worst_digit, 8, per_digit).startswith("Not yet")
+    assert said(exercises.worst_digit, 11, per_digit).startswith("11 is not one of")
 
 
 def sigmoid_derivative(z: np.ndarray) -> np.ndarray:
@@ -68,7 +79,7 @@ def stops(z: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize(
-    ("answer", "said"),
+    ("answer", "line"),
     [
         (sigmoid_derivative, "Right: your function is the sigmoid's derivative, f'(z) at all 49 points"),
         (lambda z: 1 / (1 + np.exp(-z)), "Not yet: at z = -6 your function gives 0.00247262; 49 of 49"),
@@ -78,11 +89,8 @@ def stops(z: np.ndarray) -> np.ndarray:
         (0.25, "Not a function (float): expected the sigmoid's derivative"),
     ],
 )
-def test_a_function_answer_is_checked_in_one_line_however_it_fails(
-    answer: object, said: str, capsys: pytest.CaptureFixture
-) -> None:
-    assert exercises.sigmoid_derivative(answer).startswith(said)
-    assert len(capsys.readouterr().out.splitlines()) == 1
+def test_a_function_answer_is_checked_in_one_line_however_it_fails(answer: object, line: str) -> None:
+    assert said(exercises.sigmoid_derivative, answer).startswith(line)
 
 
 def test_the_numbers_a_lab_states_are_its_backquoted_name_value_pairs() -> None:
@@ -129,7 +137,13 @@ def test_a_lab_that_reaches_past_the_machine_fails_the_check(labs_beside: Path) 
     assert "socket.getaddrinfo to example.invalid" in checked.stdout
 
 
-CONTROL_LABS = ["05_symmetry", "06_initial_scale", "07_loss", "13_playground"]
+CONTROL_LABS = ["04_learning_rate", "05_symmetry", "06_initial_scale", "07_loss", "13_playground"]
+
+
+@pytest.fixture(scope="module")
+def learners_clone(trained_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clone after `dvc repro`, where lab 4's experiments may go."""
+    return clone_with_outputs(trained_repo, tmp_path_factory.mktemp("labs") / "clone")
 
 
 def notebook_run(lab: Path) -> tuple[list[str], dict]:
@@ -164,9 +178,9 @@ def notebook_run(lab: Path) -> tuple[list[str], dict]:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", CONTROL_LABS)
 def test_a_lab_run_as_a_notebook_states_its_numbers_and_its_controls_redraw(
-    trained_repo: Path, name: str
+    learners_clone: Path, name: str
 ) -> None:
-    lab = trained_repo / "labs" / f"{name}.py"
+    lab = learners_clone / "labs" / f"{name}.py"
     started = time.perf_counter()
     printed, control = notebook_run(lab)
     missing = [claim for claim in verify.claims(lab) if claim not in printed]

@@ -17,11 +17,11 @@ def test_ruff_check_and_format() -> None:
 
 
 def says_what_it_is_for(name: str) -> bool:
-    """A module by its docstring; a lab, which is a notebook, by its first cell: a heading
-    and the question it asks."""
+    """A module by its docstring; a lab, which is a notebook, by its first cell (after the
+    kernel it asks for): a heading and the question it asks."""
     text = (REPO / name).read_text()
     if re.fullmatch(r"labs/\d\d_\w+\.py", name):
-        return text.startswith("# %% [markdown]\n# # Lab ")
+        return re.match(r"(# ---\n(# .*\n)+# ---\n\n)?# %% \[markdown\]\n# # Lab ", text) is not None
     return bool(ast.get_docstring(ast.parse(text)))
 
 
