@@ -80,7 +80,7 @@ labkit.report("most confident mistake", titles[0])
 # the three sample digits.
 
 # %%
-paths = [labkit.ROOT / "tests" / "digits" / name for name in ("seven.png", "four.jpg", "one.png")]
+paths = [labkit.ROOT / "data" / "digits" / name for name in ("seven.png", "four.jpg", "one.png")]
 yours = np.stack([to_mnist(read_image(path), str(path)) for path in paths]).astype(np.float32)
 probabilities = model.predict_proba(yours)
 titles = [

@@ -23,6 +23,10 @@ MAX_PIXELS = 25_000_000  # e.g. 5000 x 5000; refused before any pixel is decoded
 FORMATS = ("PNG", "JPEG")
 
 
+class BlankImageError(UserError):
+    """An image with no ink in it: well formed, but nothing to read (mlp-draw's 422)."""
+
+
 def read_image(path: Path) -> np.ndarray:
     """The greyscale pixels of the PNG or JPEG file at `path`, as floats in [0, 1]."""
     if path.is_dir():
@@ -88,7 +92,7 @@ def to_mnist(grey: np.ndarray, origin: str) -> np.ndarray:
     rows = np.flatnonzero(ink.max(axis=1) > 0.2)
     cols = np.flatnonzero(ink.max(axis=0) > 0.2)
     if rows.size == 0:
-        raise UserError(f"{origin}: no digit found (the image is blank)")
+        raise BlankImageError(f"{origin}: no digit found (the image is blank)")
     height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
     centred = np.subtract(centre_of_mass(ink), (SIDE - 1) / 2)
     if ink.shape == (SIDE, SIDE) and max(height, width) <= BOX and np.abs(centred).max() <= 1.5:

@@ -15,7 +15,7 @@ WEIGHTS_PICTURE_PATH = Path("metrics/weights.png")
 ONNX_PATH = Path("models/model.onnx")
 TEST_VECTORS_PATH = Path("models/onnx_test_vectors.json")
 # The sample digits, drawn dark on light paper: what the ONNX model's test vectors show.
-SAMPLE_DIGITS = (Path("tests/digits/seven.png"), Path("tests/digits/four.jpg"), Path("tests/digits/one.png"))
+SAMPLE_DIGITS = (Path("data/digits/seven.png"), Path("data/digits/four.jpg"), Path("data/digits/one.png"))
 
 
 def array_path(directory: Path, name: str) -> Path:

@@ -5,7 +5,7 @@ The ONNX model carries, as metadata, what a reader needs without this repository
 input and output contracts (numpy_mlp_mnist/onnx_export.py), the params it was trained
 with and its test accuracy. Nothing in it changes with the time, the folder or the
 commit, so its bytes, and DVC's hash, depend on the network alone. The test vectors are
-the sample digits (tests/digits/), each as the 784 numbers the network receives and the
+the sample digits (data/digits/), each as the 784 numbers the network receives and the
 10 probabilities the NumPy engine gives; the values are float32, written to 9 significant
 digits, which is enough to give back the same float32 exactly.
 """
@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from numpy_mlp_mnist import layout
+from numpy_mlp_mnist.data_params import MNIST_TRAIN_SIZE
 from numpy_mlp_mnist.datasets import PIXELS, SIDE
 from numpy_mlp_mnist.errors import UserError, run_stage
 from numpy_mlp_mnist.files import replaced_on_success
@@ -83,7 +84,8 @@ def export(
         "params": json.dumps({key: asdict(params)[key] for key in TRAINING_KEYS}),
         "test_accuracy": str(test_accuracy_in(metrics_path)),
         "dataset": "MNIST (Yann LeCun, Corinna Cortes, Christopher J.C. Burges; CC BY-SA 3.0): "
-        f"{60_000 - params.val_size} of its training images, {params.val_size} held out for validation",
+        f"{MNIST_TRAIN_SIZE - params.val_size} of its training images, "
+        f"{params.val_size} held out for validation",
     }
     onnx_model = to_onnx(model, metadata)
     pixels = np.stack([to_mnist(read_image(path), str(path)) for path in samples]).astype(np.float32)

@@ -24,7 +24,7 @@ def valid_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("workspace")
     write_params(root / "params.yaml", hidden=16, epochs=2, batch_size=32, val_size=50)
     write_raw(root / "data" / "raw", synthetic_mnist())
-    shutil.copytree(REPO / "tests" / "digits", root / "tests" / "digits")  # the export's test vectors
+    shutil.copytree(REPO / "data" / "digits", root / "data" / "digits")  # the export's test vectors
     for stage in ("prepare", "train", "evaluate", "export"):
         assert run_stage(root, stage).returncode == 0
     return root

@@ -158,7 +158,7 @@ CASES: dict[str, Case] = {
     "export: integer weights": Case("export", edit_model(W2=np.zeros((16, 10), np.int32)), "models/model.npz: W2 must be finite float32 or float64 numbers, found int32"),
     "export: no test accuracy": Case("export", write_text("metrics/test.json", "{}"), "metrics/test.json: no accuracy to record; run `dvc repro` to remake it"),
     "export: a folder where the ONNX model goes": Case("export", folder_instead("models/model.onnx"), "models/model.onnx: a folder is in the way; expected to write a file there"),
-    "export: a sample digit missing": Case("export", remove("tests/digits/four.jpg"), "tests/digits/four.jpg: file not found"),
+    "export: a sample digit missing": Case("export", remove("data/digits/four.jpg"), "data/digits/four.jpg: file not found"),
     # divergence
     "training: loss diverges": Case("train", set_params(lr=10.0, loss="cross_entropy", optimizer="momentum", momentum=0.99, lr_schedule="constant", epochs=50), "no model was written: try a lower learning rate than lr: 10.0"),
 }  # fmt: skip

@@ -12,7 +12,7 @@ from support.repos import clone_with_outputs, run, stages_run
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 
-DIGITS = Path(__file__).parent / "digits"
+DIGITS = Path(__file__).resolve().parents[1] / "data" / "digits"
 
 
 @pytest.fixture(scope="module")

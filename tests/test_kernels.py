@@ -188,8 +188,8 @@ def test_the_export_writes_the_same_bytes_whatever_kernels_the_environment_selec
     train_model(short_training)
     subprocess.run([sys.executable, "-m", "stages.evaluate"], cwd=short_training, env=stage_environment(),
                    check=True, capture_output=True)  # fmt: skip
-    if not (short_training / "tests" / "digits").exists():
-        shutil.copytree(REPO / "tests" / "digits", short_training / "tests" / "digits")
+    if not (short_training / "data" / "digits").exists():
+        shutil.copytree(REPO / "data" / "digits", short_training / "data" / "digits")
     assert exported(short_training, **OTHER_CPUS[other_cpu]) == exported(short_training)
 
 

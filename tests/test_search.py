@@ -46,6 +46,8 @@ def test_one_machine_two_workers_every_trial_a_dvc_experiment(one_epoch_repo: Pa
     trials = study_trials(url, "quick")
     complete = [trial for trial in trials if trial.state == optuna.trial.TrialState.COMPLETE]
     assert len(complete) == 4
+    # optuna-dashboard reads the objective's name here.
+    assert optuna.load_study(study_name="quick", storage=url).metric_names == ["accuracy"]
     shown = experiments(repo)
     for trial in complete:
         name = trial.user_attrs["experiment"]

@@ -44,9 +44,9 @@ import numpy as np
 
 from mlp import MLP
 from mlp.losses import softmax
-from numpy_mlp_mnist.commands.draw_hosts import HostPolicy, checked_host_name
+from numpy_mlp_mnist.commands.draw_hosts import LOOPBACK_NAMES, HostPolicy, checked_host_name
 from numpy_mlp_mnist.errors import UserError, run_program
-from numpy_mlp_mnist.images import decode_image, to_mnist
+from numpy_mlp_mnist.images import BlankImageError, decode_image, to_mnist
 from numpy_mlp_mnist.model_file import find_model, load_model
 from numpy_mlp_mnist.pictures import unit_picture
 
@@ -56,7 +56,6 @@ PAGE = Path(__file__).with_name("draw.html")
 # third. Anything far larger is refused before it is read.
 MAX_BODY = 2**20
 CANVAS_SIDE = (28, 1024)
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_REFUSED_NAMES = 100  # refused Host names reported on the console, each once
 REQUEST_DEADLINE = 10.0  # seconds from a connection's start for its whole request to arrive
 MAX_CONNECTIONS = 64  # served at once, each on a thread of its own
@@ -249,10 +248,10 @@ class DrawHandler(BaseHTTPRequestHandler):
             raise BadRequestError(HTTPStatus.NOT_FOUND, f"no page {self.path}")
         try:
             reading = read_drawing(self.server.model, drawing_in(self.body()))
+        except BlankImageError as error:
+            raise BadRequestError(HTTPStatus.UNPROCESSABLE_ENTITY, str(error)) from None
         except UserError as error:
-            blank = "no digit found" in str(error)
-            status = HTTPStatus.UNPROCESSABLE_ENTITY if blank else HTTPStatus.BAD_REQUEST
-            raise BadRequestError(status, str(error)) from None
+            raise BadRequestError(HTTPStatus.BAD_REQUEST, str(error)) from None
         return HTTPStatus.OK, json.dumps(reading.as_json()).encode(), "application/json"
 
     def respond(self, route: Route) -> None:
@@ -366,7 +365,7 @@ def main() -> None:
                 f"cannot listen on {args.host} port {args.port} ({error.strerror}); "
                 "choose another with --port N"
             ) from None
-        if args.host not in LOOPBACK:
+        if args.host not in LOOPBACK_NAMES:
             print(
                 f"warning: listening on {args.host}: anyone who can reach port {server.server_port} "
                 "can use this page",

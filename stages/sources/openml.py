@@ -2,9 +2,9 @@
 
 import numpy as np
 
+from numpy_mlp_mnist.data_params import MNIST_TRAIN_SIZE as TRAIN_SIZE
+from numpy_mlp_mnist.datasets import PIXELS
 from numpy_mlp_mnist.errors import UserError
-
-TRAIN_SIZE = 60_000
 
 
 def to_canonical(data: np.ndarray, target: np.ndarray) -> dict[str, np.ndarray]:
@@ -13,8 +13,8 @@ def to_canonical(data: np.ndarray, target: np.ndarray) -> dict[str, np.ndarray]:
     The first 60,000 rows are the training set, the last 10,000 the test set.
     """
     data = np.asarray(data)
-    if data.ndim != 2 or data.shape[1] != 784 or data.shape[0] <= TRAIN_SIZE:
-        raise UserError(f"openml: data of shape {data.shape}, expected (70000, 784)")
+    if data.ndim != 2 or data.shape[1] != PIXELS or data.shape[0] <= TRAIN_SIZE:
+        raise UserError(f"openml: data of shape {data.shape}, expected (70000, {PIXELS})")
     if not np.isfinite(data).all() or data.min() < 0 or data.max() > 255 or (data != np.round(data)).any():
         raise UserError("openml: pixels are not whole numbers from 0 to 255")
     try:

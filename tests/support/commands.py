@@ -17,7 +17,7 @@ from PIL import Image
 from support.repos import REPO, environment
 from support.signals import ctrl_c_reaches_it
 
-DIGITS = REPO / "tests" / "digits"
+DIGITS = REPO / "data" / "digits"
 
 
 def start_draw(*arguments: str, cwd: Path = REPO) -> subprocess.Popen:

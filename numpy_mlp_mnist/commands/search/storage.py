@@ -216,6 +216,10 @@ def open_study(storage: Storage, space: SearchSpace, baseline: str, taken: list[
         ),
         "mlp-search",
     )
+    # The objective's name, which optuna-dashboard shows beside each value.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        storage.call(lambda: study.set_metric_names([space.objective]), "mlp-search")
     record = storage.call(lambda: recorded_search(study), "mlp-search")
     if record is None:
         ours = {"baseline": baseline, "space": space.as_json(), "trials": space.trials}
