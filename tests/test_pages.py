@@ -3,12 +3,19 @@ and every repository path a page names leads somewhere, every count the prose qu
 the code's own, and the comparison of shown and printed output can fail."""
 
 import re
-import subprocess
-from pathlib import Path
 
 import pytest
-import yaml
-from support.pages import PAGES, REPO, Command, anchors, check, console_commands
+from support.pages import (
+    MADE_AT_RUN_TIME,
+    PAGES,
+    PLACEHOLDER,
+    REPO,
+    Command,
+    anchors,
+    check,
+    console_commands,
+    repository_paths,
+)
 
 
 def test_every_page_is_run_by_the_runner() -> None:
@@ -56,30 +63,6 @@ def test_every_link_between_the_pages_resolves() -> None:
             if not linked.exists() or (anchor and anchor not in anchors(linked)):
                 broken.append(f"{name}: {target}")
     assert not broken, "links that lead nowhere:\n" + "\n".join(broken)
-
-
-# Paths made while the pipeline or a command runs, named on the pages as places to look.
-MADE_AT_RUN_TIME = (
-    ".dvc/tmp/",
-    "dvc_plots/",
-    "mutants/",
-    ".venv/",
-    "node_modules/",
-    "data/raw/",
-    "data/prepared/",
-)
-PLACEHOLDER = re.compile(r"[A-Z]{2,}|\*|\.\.\.|<|\{|NUMBER")
-
-
-def repository_paths() -> set[str]:
-    """Every file git tracks, its folders, and every output dvc.yaml declares."""
-    tracked = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                             capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
-    pipeline = yaml.safe_load((REPO / "dvc.yaml").read_text())
-    outs = [next(iter(out)) if isinstance(out, dict) else out
-            for stage in pipeline["stages"].values() for out in stage.get("outs", [])]  # fmt: skip
-    paths = set(tracked) | set(outs)
-    return paths | {str(parent) for path in paths for parent in Path(path).parents if str(parent) != "."}
 
 
 def named_paths(text: str) -> list[str]:

@@ -11,8 +11,11 @@ output, which differs on every run) are not run.
 """
 
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 PAGES = ["README.md", *sorted(f"docs/{page.name}" for page in (REPO / "docs").glob("*.md"))]
@@ -76,3 +79,28 @@ def anchors(page: Path) -> set[str]:
     """GitHub's anchors for a page's headings: lower case, punctuation dropped, spaces as -."""
     headings = re.findall(r"^#+ (.+)$", page.read_text(), flags=re.M)
     return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
+# Paths made while the pipeline or a command runs, named on the pages as places to look.
+MADE_AT_RUN_TIME = (
+    ".dvc/tmp/",
+    "dvc_plots/",
+    "mutants/",
+    ".venv/",
+    "node_modules/",
+    "data/raw/",
+    "data/prepared/",
+    "labs/figures/",
+)
+PLACEHOLDER = re.compile(r"[A-Z]{2,}|\*|\.\.\.|<|\{|NUMBER")
+
+
+def repository_paths() -> set[str]:
+    """Every file git tracks, its folders, and every output dvc.yaml declares."""
+    tracked = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                             capture_output=True, text=True, check=True).stdout.split()  # fmt: skip
+    pipeline = yaml.safe_load((REPO / "dvc.yaml").read_text())
+    outs = [next(iter(out)) if isinstance(out, dict) else out
+            for stage in pipeline["stages"].values() for out in stage.get("outs", [])]  # fmt: skip
+    paths = set(tracked) | set(outs)
+    return paths | {str(parent) for path in paths for parent in Path(path).parents if str(parent) != "."}
