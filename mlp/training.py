@@ -1,4 +1,8 @@
-"""Mini-batch training: shuffle, step through batches, score the validation set each epoch."""
+"""Mini-batch training: shuffle, step through batches, score the validation set each epoch.
+
+`train` runs the epochs (and stops early if asked); an `Epoch` is one pass over the
+training set, a mini-batch at a time; `update_mini_batch` is one step of gradient descent.
+"""
 
 import math
 from collections.abc import Callable
@@ -76,49 +80,95 @@ def train(
     learning-rate schedule still spans all `epochs`, so a cosine schedule stopped early
     never reaches its smallest steps.
     """
-    n = X.shape[0]
-    steps_per_epoch = -(-n // batch_size)
+    steps_per_epoch = -(-X.shape[0] // batch_size)
     total_steps = epochs * steps_per_epoch
+
+    def rate(step: int) -> float:
+        return schedule(learning_rate, step, total_steps)
+
+    one_epoch = Epoch(model, X, labels, loss, optimizer, rate, batch_size, weight_decay, rng, augment)
+    stopping = EarlyStopping(model, patience)
     history = []
-    step = 0
-    # Each batch is gathered into this one buffer: one copy of X in memory, and no fresh
-    # 400 KB array per batch.
-    batch = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
     # Overflow is reported once, as TrainingDivergedError, rather than as a stream of warnings.
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(1, epochs + 1):
-            order = rng.permutation(n)
-            loss_sum = 0.0
-            for start in range(0, n, batch_size):
-                rows = order[start : start + batch_size]
-                xb = gather(X, rows, batch)
-                yb = labels[rows]
-                if augment is not None:
-                    xb = augment(xb, rng)
-                lr = schedule(learning_rate, step, total_steps)
-                value, gradient = model.loss_and_gradient(xb, yb, loss)
-                if not math.isfinite(value):
-                    raise TrainingDivergedError(epoch, value)
-                optimizer.step(model.theta, gradient, lr)
-                if weight_decay:
-                    for W in model.weights:
-                        W *= W.dtype.type(1 - lr * weight_decay)
-                loss_sum += value * xb.shape[0]
-                step += 1
-            train_loss = loss_sum / n
+            train_loss, lr = one_epoch(epoch, first_step=(epoch - 1) * steps_per_epoch)
             val_loss, val_accuracy = evaluate(model, X_val, labels_val, loss)
-            record = EpochRecord(epoch, lr, train_loss, val_loss, val_accuracy)
-            history.append(record)
-            on_epoch(record)
-            if patience:
-                kept = kept_epoch(history, patience)
-                if kept == epoch:
-                    kept_theta = model.theta.copy()
-                elif epoch - kept >= patience:
-                    break
-    if patience and kept != epoch:
-        model.theta[:] = kept_theta
+            history.append(EpochRecord(epoch, lr, train_loss, val_loss, val_accuracy))
+            on_epoch(history[-1])
+            if stopping.should_stop(history):
+                break
+    stopping.restore(history)
     return history
+
+
+@dataclass
+class Epoch:
+    """One pass over the training set in a fresh random order, a mini-batch at a time."""
+
+    model: MLP
+    X: np.ndarray
+    labels: np.ndarray
+    loss: Loss
+    optimizer: Optimizer
+    rate: Callable[[int], float]  # the learning rate at each step, counted over all epochs
+    batch_size: int
+    weight_decay: float
+    rng: np.random.Generator
+    augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None
+
+    def __post_init__(self) -> None:
+        # Each batch is gathered into this one buffer: one copy of X in memory, and no fresh
+        # 400 KB array per batch.
+        self.batch = np.empty((self.batch_size, self.X.shape[1]), dtype=self.X.dtype)
+
+    def __call__(self, epoch: int, first_step: int) -> tuple[float, float]:
+        """The epoch's mean training loss and the learning rate of its last step."""
+        n = self.X.shape[0]
+        order = self.rng.permutation(n)
+        loss_sum = 0.0
+        for step, start in enumerate(range(0, n, self.batch_size), start=first_step):
+            rows = order[start : start + self.batch_size]
+            xb = gather(self.X, rows, self.batch)
+            if self.augment is not None:
+                xb = self.augment(xb, self.rng)
+            lr = self.rate(step)
+            value = self.update_mini_batch(xb, self.labels[rows], lr)
+            if not math.isfinite(value):
+                raise TrainingDivergedError(epoch, value)
+            loss_sum += value * xb.shape[0]
+        return loss_sum / n, lr
+
+    def update_mini_batch(self, xb: np.ndarray, yb: np.ndarray, lr: float) -> float:
+        """One step of gradient descent on the batch (xb, yb); the batch's loss before it."""
+        value, gradient = self.model.loss_and_gradient(xb, yb, self.loss)
+        if math.isfinite(value):
+            self.optimizer.step(self.model.theta, gradient, lr)
+            if self.weight_decay:
+                for W in self.model.weights:
+                    W *= W.dtype.type(1 - lr * self.weight_decay)
+        return value
+
+
+class EarlyStopping:
+    """With patience > 0: keeps a copy of the weights of the epoch kept_epoch names, says
+    when patience has run out, and puts those weights back; with 0, does nothing."""
+
+    def __init__(self, model: MLP, patience: int) -> None:
+        self.model, self.patience = model, patience
+        self.kept_theta: np.ndarray | None = None
+
+    def should_stop(self, history: list[EpochRecord]) -> bool:
+        if not self.patience:
+            return False
+        kept, epoch = kept_epoch(history, self.patience), history[-1].epoch
+        if kept == epoch:
+            self.kept_theta = self.model.theta.copy()
+        return epoch - kept >= self.patience
+
+    def restore(self, history: list[EpochRecord]) -> None:
+        if self.patience and kept_epoch(history, self.patience) != history[-1].epoch:
+            self.model.theta[:] = self.kept_theta
 
 
 def kept_epoch(history: list[EpochRecord], patience: int) -> int:
