@@ -149,6 +149,23 @@ def parameter_count_deep(answer: object) -> None:
     return number(answer, expected, "how many weights and biases 784-64-32-10 has", rel=0)
 
 
+# Lab 13
+def playground_target(result: object, target: float, most_share: float) -> None:
+    """The playground's controls as the learner left them: `result` is what they drew."""
+    if not isinstance(result, dict) or "val_accuracy" not in result:
+        return verdict("Not answered yet: expected the playground's result (playground.result), run above")
+    if result["share"] > most_share:
+        return verdict(
+            f"Not yet: share {result['share']:g} is above {most_share:g}; expected settings that use less"
+        )
+    reached = result["val_accuracy"][-1] if result["val_accuracy"] else float("nan")
+    if reached >= target:
+        return verdict(f"{RIGHT}: {reached:.4f} after 3 epochs, on {result['share']:g} of the data")
+    return verdict(
+        f"Not yet: {reached:.4f} after 3 epochs; expected {target:g} or more. Try the rate and the width"
+    )
+
+
 # Lab 12
 def worst_digit(answer: object, per_digit: list[float]) -> None:
     return one_of(

@@ -69,6 +69,16 @@ def test_the_exercises_that_read_the_labs_own_results() -> None:
     assert said(exercises.worst_digit, 11, per_digit).startswith("11 is not one of")
 
 
+def test_the_playground_exercise_reads_the_controls_as_they_were_left() -> None:
+    check = exercises.playground_target
+    assert said(check, None, 0.93, 0.1).startswith("Not answered yet: expected the playground's result")
+    assert said(check, {"val_accuracy": [0.9, 0.94], "share": 0.2}, 0.93, 0.1).startswith(
+        "Not yet: share 0.2"
+    )
+    assert said(check, {"val_accuracy": [0.9, 0.92], "share": 0.1}, 0.93, 0.1).startswith("Not yet: 0.9200")
+    assert said(check, {"val_accuracy": [0.9, 0.9345], "share": 0.1}, 0.93, 0.1).startswith("Right: 0.9345")
+
+
 def sigmoid_derivative(z: np.ndarray) -> np.ndarray:
     s = 1 / (1 + np.exp(-z))
     return s * (1 - s)
