@@ -140,6 +140,19 @@ def contenders() -> dict[str, type[Network]]:
     return found
 
 
+def ratios_within_runs(times: dict[str, list[float]]) -> dict[str, list[float]]:
+    """Each network's time against scikit-learn's, the bare products' and ours, run by run."""
+
+    def over(numerators: list[float], denominators: list[float]) -> list[float]:
+        return [a / b for a, b in zip(numerators, denominators, strict=True)]
+
+    return {
+        **{f"{name}_speed_up": over(times["sklearn"], times[name]) for name in times},
+        **{f"{name}_to_products": over(times[name], times["products"]) for name in times},
+        **{f"{name}_to_ours": over(times[name], times["ours"]) for name in times if "ours" in times},
+    }
+
+
 def race(hidden: int, epochs: int, runs: int, data: dict, batches: list[np.ndarray], networks: dict) -> dict:
     """Alternate runs of each network, the bare products and the floor; per-epoch times and ratios.
 
@@ -165,21 +178,7 @@ def race(hidden: int, epochs: int, runs: int, data: dict, batches: list[np.ndarr
         floor = [floor_epoch(X, X_val, hidden, shuffles) for _ in range(epochs)]
         times["floor"].append(sum(map(sum, floor)) / epochs)
         times["floor_training"].append(sum(training for training, _ in floor) / epochs)
-    ratios = {
-        **{
-            f"{name}_speed_up": [s / t for s, t in zip(times["sklearn"], times[name], strict=True)]
-            for name in names
-        },
-        **{
-            f"{name}_to_products": [t / p for t, p in zip(times[name], times["products"], strict=True)]
-            for name in names
-        },
-        **{
-            f"{name}_to_ours": [t / o for t, o in zip(times[name], times["ours"], strict=True)]
-            for name in names
-            if "ours" in times
-        },
-    }
+    ratios = ratios_within_runs(times)
     X_test, y_test = data["test"]
     return {
         "hidden": hidden,
@@ -281,6 +280,11 @@ def main() -> None:
     peak = train_stage_peak_mb(Path("params.yaml"))
     whole = whole_runs(list(networks), args.whole_epochs, args.whole_runs)
 
+    print_report(main_race, peak, whole, sweep, args)
+
+
+def print_race(main_race: dict) -> None:
+    """The 784-30-10 race's table, its ranges and its ratios."""
     r = main_race
     print(f"784-30-10, batch {BATCH}, {r['runs']} runs of {r['epochs']} epochs; medians over the runs:\n")
     print(
@@ -310,6 +314,13 @@ def main() -> None:
         f"the floor's training alone, without the validation pass (scikit-learn's fit has none): "
         f"{r['floor_training_s']:.3f} s/epoch, {r['floor_training_speed_up']:.2f}x scikit-learn"
     )
+
+
+def print_report(
+    main_race: dict, peak: float, whole: dict[str, float], sweep: list[dict], args: argparse.Namespace
+) -> None:
+    """The tables and lines that docs/speed.md quotes."""
+    print_race(main_race)
     print(f"\npeak resident memory of `python -m stages.train` with params.yaml: {peak:.0f} MB\n")
     print(
         f"a whole run of {args.whole_epochs} epochs in a fresh process, everything included "

@@ -69,16 +69,12 @@ def train(
 ) -> list[EpochRecord]:
     """Train `model` in place and return one record per epoch run.
 
-    weight_decay shrinks the weights (not the biases) by lr * weight_decay each step,
-    decoupled from the gradient as in AdamW (Loshchilov and Hutter 2019), so it acts
-    the same whatever the optimizer. `augment`, if given, transforms each batch of
-    images before it is used (see mlp.augment).
-
-    patience > 0 stops early: once the validation accuracy has not improved for that
-    many epochs, training ends and the model is left with the weights of the epoch that
-    kept_epoch names, as Keras's EarlyStopping(restore_best_weights=True) does. The
-    learning-rate schedule still spans all `epochs`, so a cosine schedule stopped early
-    never reaches its smallest steps.
+    weight_decay shrinks the weights (not the biases) by lr_t * weight_decay after each
+    step, decoupled from the gradient as in AdamW (Loshchilov and Hutter 2019), so it acts
+    the same whatever the optimizer. `augment`, if given, transforms each batch first.
+    patience > 0 stops early and keeps the best epoch's weights (EarlyStopping); the
+    schedule still spans all `epochs`, so a cosine schedule stopped early never reaches
+    its smallest steps.
     """
     steps_per_epoch = -(-X.shape[0] // batch_size)
     total_steps = epochs * steps_per_epoch
