@@ -56,7 +56,8 @@ def team(folder: Path) -> Path:
     for key, value in (("user.name", "benchmark"), ("user.email", "benchmark@localhost")):
         run(["git", "config", key, value], clone)
     run(["dvc", "cache", "dir", "--local", run(["dvc", "cache", "dir"], ROOT).strip()], clone)
-    run(["dvc", "remote", "add", "-d", "store", str(store)], clone)
+    # -f: the clone may bring a remote of that name from the team's config (docs/workflow.md adds one).
+    run(["dvc", "remote", "add", "-f", "-d", "store", str(store)], clone)
     params = clone / "params.yaml"
     params.write_text(params.read_text().replace("\nepochs: 30", "\nepochs: 1"))
     run(["dvc", "repro", "-q"], clone)

@@ -100,7 +100,8 @@ def parameter_count(hidden: int | list[int]) -> int:
 def seconds_per_epoch(hidden: int | list[int], changes: list[str]) -> float:
     """The median of three epochs of the train stage's `fit`, on one thread."""
     settings = {key: yaml.safe_load(value) for key, _, value in (change.partition("=") for change in changes)}
-    params = dataclasses.replace(load_params(), **settings, hidden=hidden, epochs=4)
+    # Timed over 4 epochs whatever --set says of epochs (it sets the grid's runs).
+    params = dataclasses.replace(load_params(), **(settings | {"hidden": hidden, "epochs": 4}))
     data = [
         array for split in ("train", "val") for array in read_split(layout.PREPARED_DIR, split, np.float32)
     ]

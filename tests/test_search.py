@@ -2,6 +2,7 @@
 clone, a study in SQLite on one machine and in a real PostgreSQL server across two clones
 (one of them killed mid-trial), and every bad input in one line."""
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -32,7 +33,7 @@ from support.signals import ctrl_c_ignored, ctrl_c_reaches_it
 from benchmarks.postgres import binary, postgres_server
 from numpy_mlp_mnist.commands.search.space import load_space
 from numpy_mlp_mnist.commands.search.storage import Storage, hide_password, open_storage
-from numpy_mlp_mnist.commands.search.worker import Worker
+from numpy_mlp_mnist.commands.search.worker import Search, Worker
 from numpy_mlp_mnist.files import read_npz
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
@@ -270,7 +271,7 @@ def test_a_trial_failed_as_stale_meanwhile_is_neither_told_nor_queued_twice(tmp_
     other.tell(trial.number, state=optuna.trial.TrialState.FAIL)  # what fail_stale_trials does, and then:
     optuna.storages.RetryHeartbeatStaleTrialCallback()(other, other.trials[trial.number])
     said: list[str] = []
-    worker = Worker(1, 0, tmp_path, None, storage, None, "", threading.Event(), math.inf, said.append)
+    worker = Worker(1, 0, Search(tmp_path, None, storage, None, "", threading.Event(), math.inf, said.append))
 
     assert not worker.told(study, trial, {"train_s": 1.5}, value=0.9)
     assert said == ["trial 0: another worker took it for dead meanwhile, and runs it again"]
@@ -292,10 +293,10 @@ def test_stop_after_takes_no_trial_that_would_not_end_in_time(one_epoch_repo: Pa
     out, _ = finished(search(clone, "--stop-after", "1s"))
     assert not re.search(r"^trial \d+:", out, re.M) and "study 'limited': no completed trials yet" in out
     # And by its usual trial (the median of its own): one of 12 s is not started 11 s before the limit.
-    worker = Worker(1, 0, clone, None, None, None, "", None, time.monotonic() + 11, print)
+    worker = Worker(1, 0, Search(clone, None, None, None, "", None, time.monotonic() + 11, print))
     worker.trial_seconds = [10.0, 12.0, 30.0]
     assert not worker.time_for_a_trial()
-    worker.deadline = time.monotonic() + 13
+    worker.search = dataclasses.replace(worker.search, deadline=time.monotonic() + 13)
     assert worker.time_for_a_trial()
 
 

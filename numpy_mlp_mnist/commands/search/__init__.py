@@ -39,6 +39,7 @@ from pathlib import Path
 import optuna
 
 from numpy_mlp_mnist.commands.search.report import report
+from numpy_mlp_mnist.commands.search.shell import answer_of, run
 from numpy_mlp_mnist.commands.search.space import load_space
 from numpy_mlp_mnist.commands.search.storage import (
     STORAGE_VARIABLE,
@@ -49,13 +50,11 @@ from numpy_mlp_mnist.commands.search.storage import (
     open_study,
     sqlite_file,
 )
-from numpy_mlp_mnist.commands.search.worker import DatabaseMeter, Worker
+from numpy_mlp_mnist.commands.search.worker import DatabaseMeter, Search, Worker
 from numpy_mlp_mnist.commands.search.workspace import (
     WORKSPACES,
-    answer_of,
     experiments_named_like,
     repository_root,
-    run,
     take_free_workspace,
 )
 from numpy_mlp_mnist.errors import UserError, run_program
@@ -95,7 +94,7 @@ def checked(args: argparse.Namespace) -> None:
         raise UserError(f"--storage-patience {args.storage_patience}: expected seconds from 0 to 604800")
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="mlp-search", description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=1, help="trials run side by side here (default: 1)")
     parser.add_argument(
@@ -113,83 +112,104 @@ def main() -> None:
         "--stop-after", metavar="DURATION",
         help="take no trial that would not end by then, e.g. 3h50m in a job of 4 hours (default: no limit)",
     )  # fmt: skip
-    args = parser.parse_args()
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return parser.parse_args()
 
-    def work() -> None:
-        checked(args)
-        deadline = time.monotonic() + (seconds_in(args.stop_after) if args.stop_after else float("inf"))
-        root = repository_root(Path.cwd())
-        # Found at the repository's top from any folder inside it, and named as the user would.
-        space = load_space(Path(os.path.relpath(args.space if args.space.exists() else root / args.space)))
-        url = args.storage or os.environ.get(STORAGE_VARIABLE) or f"sqlite:///{root / DEFAULT_STORAGE}"
-        database = sqlite_file(url)
-        if database is not None:
-            try:
-                database.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise UserError(
-                    f"{database.parent}: cannot be made ({error.strerror}); expected a folder to write in"
-                ) from None
-            claim_sqlite_for_this_host(database)
-        say = Printer()
-        storage = Storage(open_storage(url, args.heartbeat), url, args.storage_patience, say)
-        meter = DatabaseMeter(storage.rdb.engine)
-        # Before the study is written to: a folder or a lock that fails ends it with nothing written.
-        workspaces = [take_free_workspace(root) for _ in range(args.workers)]
-        baseline = run(["git", "rev-parse", "HEAD"], root)
-        study = open_study(storage, space, baseline, experiments_named_like(root, space.study))
-        here = ", ".join(str(number) for number, _ in workspaces)
-        say(
-            f"mlp-search: study {space.study!r} in {hide_password(url)}: {space.trials} trials by "
-            f"{space.objective} ({space.direction}), commit {baseline[:7]}, "
-            f"{'workers' if len(workspaces) > 1 else 'worker'} {here} here"
-        )
-        stop = threading.Event()
-        # A trial is stopped by the SIGINT this process sends it. Started with SIGINT
-        # ignored (`mlp-search &` in a script), this process would pass the ignoring on
-        # to every trial through exec, and none could be stopped; a handler of its own
-        # is reset to the default at exec instead. Ctrl-C itself stays ignored here, as
-        # the shell asked; SIGTERM still stops the search.
-        if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-            signal.signal(signal.SIGINT, lambda signum, frame: None)
-        workers = [
-            Worker(number, lock, root, space, storage, meter, baseline, stop, deadline, say)
-            for number, lock in workspaces
-        ]
-        for worker in workers:
-            threading.Thread(target=worker.run).start()
-        # Waited for by polling: a Ctrl-C that lands in Thread.join() can leave Python (up
-        # to 3.12) taking a running thread for a finished one.
+
+def storage_for(args: argparse.Namespace, root: Path, say: Printer) -> tuple[Storage, str]:
+    """The study's storage as the arguments name it, and its URL; an SQLite file is made
+    here and claimed for this host."""
+    url = args.storage or os.environ.get(STORAGE_VARIABLE) or f"sqlite:///{root / DEFAULT_STORAGE}"
+    database = sqlite_file(url)
+    if database is not None:
         try:
-            while not all(worker.done.is_set() for worker in workers):
-                time.sleep(0.2)
-        except KeyboardInterrupt:
-            stop.set()
-            for worker in workers:
-                worker.interrupt()
-            while not all(worker.done.is_set() for worker in workers):
-                time.sleep(0.2)
-            stopped = sorted(number for worker in workers for number in worker.requeued)
-            which = (
-                f"trial {', '.join(map(str, stopped))} marked failed and queued to run again"
-                if stopped
-                else "no trial was interrupted"
-            )
-            print(f"mlp-search: stopped: {which}; the workspace is as it was", file=sys.stderr)
-            raise SystemExit(130) from None
-        errors = [worker.error for worker in workers if worker.error]
-        upstream = bool(answer_of(["git", "remote", "get-url", "origin"], root))
-        if not errors:
-            trials = storage.call(lambda: study.get_trials(deepcopy=False), "mlp-search")
-            report(trials, space, root, say, upstream)
-            return
-        # Ending on errors, the report waits for no storage: it may be what went away.
-        with suppress(UserError):
-            trials = storage.call(lambda: study.get_trials(deepcopy=False), "mlp-search", patience=0)
-            report(trials, space, root, say, upstream)
-        for error in errors[1:]:
-            print(f"error: {error}", file=sys.stderr)
-        raise UserError(errors[0])
+            database.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UserError(
+                f"{database.parent}: cannot be made ({error.strerror}); expected a folder to write in"
+            ) from None
+        claim_sqlite_for_this_host(database)
+    return Storage(open_storage(url, args.heartbeat), url, args.storage_patience, say), url
 
-    run_program(work)
+
+def trials_stay_stoppable() -> None:
+    """A trial is stopped by the SIGINT this process sends it. Started with SIGINT ignored
+    (`mlp-search &` in a script), this process would pass the ignoring on to every trial
+    through exec, and none could be stopped; a handler of its own is reset to the default
+    at exec instead. Ctrl-C itself stays ignored here, as the shell asked; SIGTERM still
+    stops the search."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, lambda signum, frame: None)
+
+
+def wait_for(workers: list[Worker], stop: threading.Event) -> None:
+    """Until every worker is done; at a Ctrl-C, stop them all and say which trials go back."""
+    # Waited for by polling: a Ctrl-C that lands in Thread.join() can leave Python (up
+    # to 3.12) taking a running thread for a finished one.
+    try:
+        while not all(worker.done.is_set() for worker in workers):
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        stop.set()
+        for worker in workers:
+            worker.interrupt()
+        while not all(worker.done.is_set() for worker in workers):
+            time.sleep(0.2)
+        stopped = sorted(number for worker in workers for number in worker.requeued)
+        which = (
+            f"trial {', '.join(map(str, stopped))} marked failed and queued to run again"
+            if stopped
+            else "no trial was interrupted"
+        )
+        print(f"mlp-search: stopped: {which}; the workspace is as it was", file=sys.stderr)
+        raise SystemExit(130) from None
+
+
+def finish(workers: list[Worker], search: Search, study: optuna.Study) -> None:
+    """The report of the study; then the workers' errors, the first as the UserError that ends it."""
+    errors = [worker.error for worker in workers if worker.error]
+    upstream = bool(answer_of(["git", "remote", "get-url", "origin"], search.root))
+    if not errors:
+        trials = search.storage.call(lambda: study.get_trials(deepcopy=False), "mlp-search")
+        report(trials, search.space, search.root, search.say, upstream)
+        return
+    # Ending on errors, the report waits for no storage: it may be what went away.
+    with suppress(UserError):
+        trials = search.storage.call(lambda: study.get_trials(deepcopy=False), "mlp-search", patience=0)
+        report(trials, search.space, search.root, search.say, upstream)
+    for error in errors[1:]:
+        print(f"error: {error}", file=sys.stderr)
+    raise UserError(errors[0])
+
+
+def search_with(args: argparse.Namespace) -> None:
+    checked(args)
+    deadline = time.monotonic() + (seconds_in(args.stop_after) if args.stop_after else float("inf"))
+    root = repository_root(Path.cwd())
+    # Found at the repository's top from any folder inside it, and named as the user would.
+    space = load_space(Path(os.path.relpath(args.space if args.space.exists() else root / args.space)))
+    say = Printer()
+    storage, url = storage_for(args, root, say)
+    meter = DatabaseMeter(storage.rdb.engine)
+    # Before the study is written to: a folder or a lock that fails ends it with nothing written.
+    workspaces = [take_free_workspace(root) for _ in range(args.workers)]
+    baseline = run(["git", "rev-parse", "HEAD"], root)
+    study = open_study(storage, space, baseline, experiments_named_like(root, space.study))
+    here = ", ".join(str(number) for number, _ in workspaces)
+    say(
+        f"mlp-search: study {space.study!r} in {hide_password(url)}: {space.trials} trials by "
+        f"{space.objective} ({space.direction}), commit {baseline[:7]}, "
+        f"{'workers' if len(workspaces) > 1 else 'worker'} {here} here"
+    )
+    search = Search(root, space, storage, meter, baseline, threading.Event(), deadline, say)
+    trials_stay_stoppable()
+    workers = [Worker(number, lock, search) for number, lock in workspaces]
+    for worker in workers:
+        threading.Thread(target=worker.run).start()
+    wait_for(workers, search.stop)
+    finish(workers, search, study)
+
+
+def main() -> None:
+    args = arguments()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    run_program(lambda: search_with(args))

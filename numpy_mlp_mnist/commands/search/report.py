@@ -8,9 +8,12 @@ from pathlib import Path
 import optuna
 from optuna.trial import TrialState
 
+from numpy_mlp_mnist.commands.search.shell import answer_of, run
 from numpy_mlp_mnist.commands.search.space import SearchSpace
-from numpy_mlp_mnist.commands.search.worker import format_value
-from numpy_mlp_mnist.commands.search.workspace import answer_of, run
+
+
+def format_value(value: object) -> str:
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
 def test_accuracy_of(root: Path, experiment: str, upstream: bool) -> float | None:

@@ -26,6 +26,7 @@ import optuna
 import psycopg
 import sqlalchemy
 
+from numpy_mlp_mnist.commands.search.shell import last_error_line
 from numpy_mlp_mnist.commands.search.space import SearchSpace
 from numpy_mlp_mnist.errors import UserError
 
@@ -80,13 +81,6 @@ def unreachable(error: BaseException) -> str | None:
             return last_error_line(str(error))
         error = error.__cause__ or error.__context__
     return None
-
-
-def last_error_line(text: str) -> str:
-    """The line of a tool's output that says what went wrong: its last error line, or its last line."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line for line in lines if line.lower().startswith(("error", "fatal"))]
-    return (errors or lines or ["(no output)"])[-1]
 
 
 def open_storage(url: str, heartbeat: int) -> optuna.storages.RDBStorage:

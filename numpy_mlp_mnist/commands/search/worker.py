@@ -8,6 +8,7 @@ other workers know it is alive. Every call to the storage waits through an outag
 failed, its configuration queued to run again, the workspace clean.
 """
 
+import enum
 import json
 import re
 import statistics
@@ -22,8 +23,10 @@ import optuna
 import sqlalchemy
 from optuna.trial import TrialState
 
+from numpy_mlp_mnist.commands.search.report import format_value
+from numpy_mlp_mnist.commands.search.shell import last_error_line
 from numpy_mlp_mnist.commands.search.space import SearchSpace
-from numpy_mlp_mnist.commands.search.storage import Storage, last_error_line
+from numpy_mlp_mnist.commands.search.storage import Storage
 from numpy_mlp_mnist.commands.search.workspace import (
     WORKSPACES,
     Meter,
@@ -39,10 +42,6 @@ from numpy_mlp_mnist.errors import UserError
 FAILURES_IN_A_ROW = 3  # a worker whose trials keep failing stops: something is broken, not unlucky
 POLL_SECONDS = 2.0
 STOP_SECONDS = 15.0  # a stopped experiment that has not ended by then is killed
-
-
-def format_value(value: object) -> str:
-    return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
 class DatabaseMeter:
@@ -68,21 +67,38 @@ class DatabaseMeter:
             tally["db_seconds"] += time.perf_counter() - self.local.started
 
 
-@dataclass
-class Worker:
-    """One of this process's workers; `stop` ends them all, `deadline` (time.monotonic())
-    is when none may start another trial."""
+@dataclass(frozen=True)
+class Search:
+    """What every worker of this process shares: `stop` ends them all, `deadline`
+    (time.monotonic()) is when none may start another trial."""
 
-    number: int  # of its workspace, whose lock it holds
-    lock: int  # the workspace's open lock file
-    root: Path
+    root: Path  # the repository
     space: SearchSpace
     storage: Storage
     meter: DatabaseMeter
-    baseline: str
+    baseline: str  # the commit every trial runs on
     stop: threading.Event
     deadline: float
     say: Callable[[str], None]
+
+
+class Outcome(enum.Enum):
+    """How a worker's trial ended: only FAILED counts towards a worker's giving up."""
+
+    COMPLETED = "its value told"
+    FAILED = "its experiment failed"
+    SURPLUS = "the study had its trials already; pruned"
+    TAKEN_OVER = "another worker took it for dead and runs it again"
+    HANDED_BACK = "stopped; its configuration queued to run again"
+
+
+@dataclass
+class Worker:
+    """One of this process's workers."""
+
+    number: int  # of its workspace, whose lock it holds
+    lock: int  # the workspace's open lock file
+    search: Search
     process: object = None  # the running `dvc exp run`, a subprocess.Popen
     error: str | None = None
     requeued: list[int] = field(default_factory=list)  # trials whose configuration was queued again
@@ -94,54 +110,55 @@ class Worker:
         return f"worker {self.number}"
 
     def call(self, operation: Callable[[], object]) -> object:
-        return self.storage.call(operation, self.name)
+        return self.search.storage.call(operation, self.name)
 
     def run(self) -> None:
         """Run trials until the study has its number of completed ones, or a stop."""
         try:
-            workspace = Workspace(self.root, self.number, self.baseline)
+            workspace = Workspace(self.search.root, self.number, self.search.baseline)
             workspace.prepare()
             self.fill_cache(workspace)
             study = self.call(
-                lambda: optuna.load_study(study_name=self.space.study, storage=self.storage.rdb)
+                lambda: optuna.load_study(study_name=self.search.space.study, storage=self.search.storage.rdb)
             )
             failures = 0
-            while not self.stop.is_set():
-                if self.storage.may_fail_stale_trials():
+            while not self.search.stop.is_set():
+                if self.search.storage.may_fail_stale_trials():
                     self.call(lambda: optuna.storages.fail_stale_trials(study))
                 trials = self.call(lambda: study.get_trials(deepcopy=False))
                 complete = sum(trial.state == TrialState.COMPLETE for trial in trials)
                 running = sum(trial.state == TrialState.RUNNING for trial in trials)
-                if complete >= self.space.trials or not self.time_for_a_trial():
+                if complete >= self.search.space.trials or not self.time_for_a_trial():
                     return
-                if complete + running >= self.space.trials:
-                    self.stop.wait(POLL_SECONDS)  # enough are running; one may yet die
+                if complete + running >= self.search.space.trials:
+                    self.search.stop.wait(POLL_SECONDS)  # enough are running; one may yet die
                     continue
-                failures = 0 if self.one_trial(study, workspace) else failures + 1
+                failed = self.one_trial(study, workspace) is Outcome.FAILED
+                failures = failures + 1 if failed else 0
                 if failures >= FAILURES_IN_A_ROW:
                     self.error = f"{self.name} stopped after {failures} failed trials in a row"
                     return
         except UserError as error:
             self.error = str(error)
         finally:
-            release_workspace(self.root, self.number, self.lock)
+            release_workspace(self.search.root, self.number, self.lock)
             self.done.set()
 
     def time_for_a_trial(self) -> bool:
         """Whether a trial as long as this worker's usual one ends before the deadline."""
         usual = statistics.median(self.trial_seconds) if self.trial_seconds else 0.0
-        return time.monotonic() + usual < self.deadline
+        return time.monotonic() + usual < self.search.deadline
 
-    def one_trial(self, study: optuna.Study, workspace: Workspace) -> bool:
-        """Ask, run, tell; False if the trial failed."""
+    def one_trial(self, study: optuna.Study, workspace: Workspace) -> Outcome:
+        """Ask, run, tell."""
         tally = {"db_queries": 0, "db_seconds": 0.0}
-        self.meter.count_for(tally)
-        trial = self.call(lambda: self.space.ask(study))
+        self.search.meter.count_for(tally)
+        trial = self.call(lambda: self.search.space.ask(study))
         with self.heartbeat(trial, tally):
             if self.is_surplus(study, trial):
-                return True
-            values = self.call(lambda: self.space.suggest(trial))
-            name = f"{self.space.study}-{trial.number}"
+                return Outcome.SURPLUS
+            values = self.call(lambda: self.search.space.suggest(trial))
+            name = f"{self.search.space.study}-{trial.number}"
             self.call(lambda: trial.set_user_attr("experiment", name))
             pushes = Meter()
             start = time.perf_counter()
@@ -151,25 +168,25 @@ class Worker:
                 workspace.push(name, pushes)
             except UserError as error:
                 if not self.told(study, trial, {}, state=TrialState.FAIL):
-                    return True
-                if self.stop.is_set():
+                    return Outcome.TAKEN_OVER
+                if self.search.stop.is_set():
                     self.requeue(study, trial.number)
                     workspace.clean()
-                    return True
-                self.say(f"trial {trial.number} failed: {error}")
-                return False
+                    return Outcome.HANDED_BACK
+                self.search.say(f"trial {trial.number} failed: {error}")
+                return Outcome.FAILED
             trial_s = time.perf_counter() - start
             self.trial_seconds.append(trial_s)
             times = {"train_s": train_s, "trial_s": trial_s, "push_s": time.perf_counter() - pushed}
             costs = {key: round(cost, 4) for key, cost in (asdict(pushes) | tally | times).items()}
             if not self.told(study, trial, costs, value=value):
-                return True
+                return Outcome.TAKEN_OVER
             shown = ", ".join(f"{key}={format_value(value)}" for key, value in values.items())
-            self.say(
-                f"trial {trial.number}: {shown} -> {self.space.objective} {value:.5f} "
+            self.search.say(
+                f"trial {trial.number}: {shown} -> {self.search.space.objective} {value:.5f} "
                 f"[{name}, {self.name}, {trial_s:.1f} s]"
             )
-            return True
+            return Outcome.COMPLETED
 
     def told(
         self,
@@ -192,7 +209,7 @@ class Worker:
             frozen = self.call(lambda: study.get_trials(deepcopy=False)[trial.number])
         if frozen.state in (TrialState.COMPLETE, state):
             return True
-        self.say(f"trial {trial.number}: another worker took it for dead meanwhile, and runs it again")
+        self.search.say(f"trial {trial.number}: another worker took it for dead meanwhile, and runs it again")
         return False
 
     def is_surplus(self, study: optuna.Study, trial: optuna.Trial) -> bool:
@@ -201,7 +218,7 @@ class Worker:
         trials = self.call(lambda: study.get_trials(deepcopy=False))
         complete = sum(t.state == TrialState.COMPLETE for t in trials)
         earlier = sum(t.state == TrialState.RUNNING and t.number < trial.number for t in trials)
-        if complete + earlier < self.space.trials:
+        if complete + earlier < self.search.space.trials:
             return False
         self.call(lambda: study.tell(trial, state=TrialState.PRUNED))
         if "failed_trial" in trials[trial.number].system_attrs:
@@ -224,14 +241,14 @@ class Worker:
         done = threading.Event()
 
         def beat() -> None:
-            self.meter.count_for(tally)
+            self.search.meter.count_for(tally)
             while True:
                 try:
                     # Optuna's own heartbeat thread beats with the same private id.
-                    self.storage.rdb.record_heartbeat(trial._trial_id)
+                    self.search.storage.rdb.record_heartbeat(trial._trial_id)
                 except Exception:  # a missed beat, whatever the storage said; the next may pass
-                    self.storage.mark_away()
-                if done.wait(self.storage.rdb.heartbeat_interval):
+                    self.search.storage.mark_away()
+                if done.wait(self.search.storage.rdb.heartbeat_interval):
                     return
 
         thread = threading.Thread(target=beat, daemon=True)
@@ -249,26 +266,26 @@ class Worker:
         them again. Two DVC processes that commit the same object to one cache at once can
         fail ("No such file or directory"): the first trials of workers starting together
         on an empty cache did."""
-        with one_at_a_time(self.root / WORKSPACES / "cache.lock"):
-            if self.stop.is_set():
+        with one_at_a_time(self.search.root / WORKSPACES / "cache.lock"):
+            if self.search.stop.is_set():
                 return
             self.process = start_experiment(["dvc", "repro", "prepare"], workspace.path)
-            if self.stop.is_set():  # a stop that came while it started
+            if self.search.stop.is_set():  # a stop that came while it started
                 self.interrupt()
             output, _ = self.process.communicate()
             code, self.process = self.process.returncode, None
-        if code != 0 and not self.stop.is_set():
+        if code != 0 and not self.search.stop.is_set():
             raise UserError(f"dvc repro prepare in {workspace.path}: {last_error_line(output)}")
 
     def experiment(self, workspace: Workspace, name: str, values: dict[str, object]) -> tuple[float, float]:
         """`dvc exp run` of the trial in the workspace: its objective, and its train stage's seconds."""
         settings = [f"-S{key}={format_value(value)}" for key, value in values.items()]
-        log = self.root / WORKSPACES / "logs" / f"{name}.log"
+        log = self.search.root / WORKSPACES / "logs" / f"{name}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         stages: dict[str, float] = {}
         with log.open("w", buffering=1) as written:  # line by line: `tail -f` shows the trial live
             self.process = start_experiment(["dvc", "exp", "run", "-n", name, *settings], workspace.path)
-            if self.stop.is_set():  # a stop that came while it started
+            if self.search.stop.is_set():  # a stop that came while it started
                 self.interrupt()
             for line in self.process.stdout:
                 written.write(line)
@@ -278,12 +295,12 @@ class Worker:
             self.process = None
         finished = time.perf_counter()
         if code != 0:
-            why = "interrupted" if self.stop.is_set() else last_error_line(log.read_text())
-            raise UserError(f"{why} (log: {log.relative_to(self.root)})")
+            why = "interrupted" if self.search.stop.is_set() else last_error_line(log.read_text())
+            raise UserError(f"{why} (log: {log.relative_to(self.search.root)})")
         metrics = json.loads((workspace.path / "metrics" / "validation.json").read_text())
         train_start = stages.get("train", finished)
         train_end = min([t for t in stages.values() if t > train_start], default=finished)
-        return float(metrics[self.space.objective]), train_end - train_start
+        return float(metrics[self.search.space.objective]), train_end - train_start
 
     def interrupt(self) -> None:
         """Forward Ctrl-C to the experiment that is running, so DVC stops it cleanly; kill it

@@ -33,7 +33,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from numpy_mlp_mnist.commands.search.storage import last_error_line
+from numpy_mlp_mnist.commands.search.shell import answer_of, environment, last_error_line, run
 from numpy_mlp_mnist.errors import UserError
 
 WORKSPACES = Path(".dvc/tmp/search")
@@ -46,25 +46,6 @@ PUSH_PAUSE = 0.25
 _held_here: set[Path] = set()  # POSIX locks are per process: this process's workers take turns here
 _held_here_lock = threading.Lock()
 _one_at_a_time_here = threading.Lock()
-
-
-def environment() -> dict[str, str]:
-    """This interpreter's bin first on PATH, so that `dvc` and dvc.yaml's `python` are this environment's."""
-    return os.environ | {"PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
-
-
-def run(command: list[str], cwd: Path) -> str:
-    """What `command` prints; a UserError with its error line if it fails."""
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=environment())
-    if result.returncode != 0:
-        raise UserError(f"{' '.join(command[:3])} in {cwd}: {last_error_line(result.stdout + result.stderr)}")
-    return result.stdout.strip()
-
-
-def answer_of(command: list[str], cwd: Path) -> str:
-    """What `command` prints, or "" if it fails: for questions whose answer may be "none"."""
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=environment())
-    return result.stdout.strip() if result.returncode == 0 else ""
 
 
 def repository_root(start: Path) -> Path:
