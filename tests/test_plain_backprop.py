@@ -89,3 +89,49 @@ def test_each_exercises_break_is_caught(edit: str) -> None:
 def test_the_page_shows_the_plain_pass_as_it_is() -> None:
     page = (Path(__file__).parents[1] / "docs" / "learning.md").read_text()
     assert f"```python\n{inspect.getsource(plain_backprop.gradients)}```" in page
+
+
+def test_a_floor_inside_the_batchs_p_y_takes_both_sides_of_it() -> None:
+    """The floor at the batch's median p_y: half the images are weighed by their own p_y,
+    half by the floor, and the engine and the plain pass agree on both."""
+    x, labels, W1, b1, W2, b2 = batch()
+    p = plain_backprop.softmax(plain_backprop.ACTIVATIONS["tanh"][0](x @ W1 + b1, 0.0) @ W2 + b2)
+    p_y = p[np.arange(len(labels)), labels]
+    floor = float(np.median(p_y))
+    assert (p_y < floor).any() and (p_y > floor).any()
+    engine = engine_gradients("tanh", "mae", floor, slope=0.0)
+    plain = plain_gradients(plain_backprop, "tanh", "mae", floor, slope=0.0)
+    assert agree(engine, plain)
+    assert not agree(engine, plain_gradients(plain_backprop, "tanh", "mae", 0.0, slope=0.0))
+
+
+@pytest.mark.parametrize("activation", ["leaky_relu", "relu"])
+def test_the_derivative_at_exactly_zero_is_the_slope_in_both(activation: str) -> None:
+    """z1 = 0 exactly (an image of zeros into a unit with no bias): f'(0) is the slope
+    below 0, in the engine and in the plain pass alike."""
+    x, labels, W1, b1, W2, b2 = batch()
+    x[:4] = 0.0
+    b1[:3] = 0.0
+    z1 = x @ W1 + b1
+    assert (z1 == 0).sum() == 12
+    model = mlp.MLP([W1, W2], [b1, b2], mlp.make_activation(activation, 0.1))
+    _, gradient = model.loss_and_gradient(x, labels, mlp.make_loss("cross_entropy", 0.0))
+    plain = plain_backprop.gradients(x, np.eye(10)[labels], W1, b1, W2, b2, activation, "cross_entropy", 0.1)
+    assert agree(model.unflatten(gradient.copy()), list(plain))
+    f_prime = plain_backprop.ACTIVATIONS[activation][1]
+    assert f_prime(np.zeros(1), 0.1)[0] == model.activation.derivative(np.zeros(1), np.zeros(1))[0]
+
+
+@pytest.mark.parametrize("activation", list(plain_backprop.ACTIVATIONS))
+def test_two_hidden_layers_give_the_plain_passs_gradients(activation: str) -> None:
+    x, labels, W1, b1, _, _ = batch()
+    rng = np.random.default_rng(1)
+    W2, b2 = rng.normal(0, 0.5, (8, 6)), rng.normal(0, 0.1, 6)
+    W3, b3 = rng.normal(0, 0.5, (6, 10)), rng.normal(0, 0.1, 10)
+    for loss, floor in LOSSES:
+        model = mlp.MLP([W1, W2, W3], [b1, b2, b3], mlp.make_activation(activation, 0.1))
+        _, gradient = model.loss_and_gradient(x, labels, mlp.make_loss(loss, floor))
+        plain = plain_backprop.gradients_two_hidden(
+            x, np.eye(10)[labels], W1, b1, W2, b2, W3, b3, activation, loss, slope=0.1, floor=floor
+        )
+        assert agree(model.unflatten(gradient.copy()), list(plain)), (activation, loss, floor)

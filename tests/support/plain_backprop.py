@@ -57,3 +57,23 @@ def gradients(x, y, W1, b1, W2, b2, activation, loss, slope=0.0, floor=0.0):
     dW2 = a1.T @ delta2 / n  # (BP4) a weight's gradient: its input times its error
     dW1 = x.T @ delta1 / n
     return dW1, db1, dW2, db2
+
+
+def gradients_two_hidden(x, y, W1, b1, W2, b2, W3, b3, activation, loss, slope=0.0, floor=0.0):
+    """dL/dW1, dL/db1, dL/dW2, dL/db2, dL/dW3, dL/db3 for two hidden layers: BP2 once more."""
+    f, f_prime = ACTIVATIONS[activation]
+    n = x.shape[0]
+    z1 = x @ W1 + b1  # forward, layer by layer
+    a1 = f(z1, slope)
+    z2 = a1 @ W2 + b2
+    a2 = f(z2, slope)
+    z3 = a2 @ W3 + b3
+    p = softmax(z3)
+    delta3 = OUTPUT_ERRORS[loss](p, y, floor)  # (BP1) the output error
+    delta2 = (delta3 @ W3.T) * f_prime(z2, slope)  # (BP2) one layer down
+    delta1 = f_prime(z1, slope) * (delta2 @ W2.T)  # (BP2) and one more
+    return (
+        x.T @ delta1 / n, delta1.sum(axis=0) / n,  # (BP4, BP3) each layer's input times its error
+        a1.T @ delta2 / n, delta2.sum(axis=0) / n,
+        a2.T @ delta3 / n, delta3.sum(axis=0) / n,
+    )  # fmt: skip
