@@ -1,5 +1,5 @@
 """The engine's backpropagation gives the gradients of the plain one that docs/learning.md
-derives (tests/support/plain_backprop.py), for every activation and every loss; and the
+derives (assignment/backprop.py), for every activation and every loss; and the
 plain one, broken as the page's exercises break it, does not.
 
 Both compute in float64. They sum in other orders (the engine sums a bias's gradient as a
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from support import plain_backprop
 
 import mlp
+from assignment import backprop as plain_backprop
 
 LOSSES = [("mae", 0.0), ("mae", 0.3), ("cross_entropy", 0.0), ("quadratic", 0.0)]
 TOLERANCE = {"rtol": 1e-10, "atol": 1e-13}
@@ -62,8 +62,8 @@ def test_the_engine_gives_the_plain_passs_gradients(activation: str, loss: str, 
 
 # The page's exercises: each edit of the plain pass, and what it becomes.
 BREAKS = {
-    "flip the sign in BP2": ("delta1 = (delta2 @ W2.T)", "delta1 = -(delta2 @ W2.T)"),
-    "drop the hidden layer's bias gradient": ("db1 = delta1.sum(axis=0) / n", "db1 = 0 * b1"),
+    "flip the sign in BP2": ("return (delta2 @ W2.T)", "return -(delta2 @ W2.T)"),
+    "drop the hidden layer's bias gradient": ("db1 = delta1.sum(axis=0) / n", "db1 = 0 * delta1.sum(axis=0)"),
     "forget f'(z1) in BP2": ("* f_prime(z1, slope)", "* 1"),
     "average BP4 twice": ("dW1 = x.T @ delta1 / n", "dW1 = x.T @ delta1 / n / n"),
 }
@@ -88,7 +88,9 @@ def test_each_exercises_break_is_caught(edit: str) -> None:
 
 def test_the_page_shows_the_plain_pass_as_it_is() -> None:
     page = (Path(__file__).parents[1] / "docs" / "learning.md").read_text()
-    assert f"```python\n{inspect.getsource(plain_backprop.gradients)}```" in page
+    parts = [plain_backprop.forward, plain_backprop.hidden_error, plain_backprop.bias_gradients,
+             plain_backprop.weight_gradients, plain_backprop.gradients]  # fmt: skip
+    assert "```python\n" + "\n\n".join(map(inspect.getsource, parts)) + "```" in page
 
 
 def test_a_floor_inside_the_batchs_p_y_takes_both_sides_of_it() -> None:
