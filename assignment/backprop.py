@@ -6,8 +6,8 @@ and it is the build-it assignment's reference: `python -m assignment.student` wr
 version without the lines between the SOLUTION markers, and `python -m assignment.grade`
 grades a student's (docs/teaching.md).
 
-x is a batch of n images as rows, y their one-hot labels (n x 10); the loss is the mean
-over the batch of each image's loss l.
+x is a batch of n images as rows, y their one-hot rows (Y on the pages, n x 10); the cost C
+is the mean over the batch of each image's cost C_x (docs/learning.md's table of symbols).
 """
 
 import numpy as np
@@ -40,13 +40,13 @@ def forward(x, W1, b1, W2, b2, activation, slope=0.0):
 # (BP1) Each loss's output error, delta2 = dl/dz2 for each image, from p = softmax(z2) and y.
 def cross_entropy_error(p, y, floor):
     ### BEGIN SOLUTION
-    return p - y  # l = -log p_y
+    return p - y  # C_x = -log p_y
     ### END SOLUTION
 
 
 def mae_error(p, y, floor):
     ### BEGIN SOLUTION
-    k = y.shape[1]  # l = mean over the k classes of |p - y| = 2 (1 - p_y) / k
+    k = y.shape[1]  # C_x = mean over the k classes of |p - Y| = 2 (1 - p_y) / k
     p_y = (p * y).sum(axis=1, keepdims=True)
     return 2 / k * np.maximum(p_y, floor) * (p - y)  # floor 0: MAE's own gradient
     ### END SOLUTION
@@ -54,7 +54,7 @@ def mae_error(p, y, floor):
 
 def quadratic_error(p, y, floor):
     ### BEGIN SOLUTION
-    g = p - y  # l = 1/2 |p - y|^2, so dl/dp = g; then through the softmax's Jacobian
+    g = p - y  # C_x = 1/2 |p - Y|^2, so dC_x/dp = g; then through the softmax's Jacobian
     return p * (g - (p * g).sum(axis=1, keepdims=True))
     ### END SOLUTION
 

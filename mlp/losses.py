@@ -1,7 +1,8 @@
 """Losses on a softmax output layer.
 
 Each loss takes the output layer's logits z and the integer labels y of a batch and
-returns the mean loss over the batch and its gradient with respect to z. Working
+returns the mean loss over the batch, C, and its gradient with respect to z (one-hot
+labels are Y; the symbols are docs/learning.md's). Working
 from logits lets each loss use the numerically stable form of softmax it needs.
 
 A batch's logits are n rows of only k = 10 classes. NumPy reduces across such short
@@ -31,7 +32,7 @@ class Loss(Protocol):
 
 
 class CrossEntropy:
-    """L = -mean_i log p_i[y_i];  dL/dz = (p - Y) / n."""
+    """C = -mean_i log p_i[y_i];  dC/dz = (p - Y) / n."""
 
     name = "cross_entropy"
 
@@ -51,11 +52,11 @@ class CrossEntropy:
 
 
 class MeanAbsoluteError:
-    """L = mean over samples and classes of |p - Y|, with p = softmax(z) and one-hot Y.
+    """C = mean over samples and classes of |p - Y|, with p = softmax(z) and one-hot Y.
 
     With one-hot targets every |p_j - Y_j| has a known sign: p_j for j != y, 1 - p_y
     for j = y. So each sample's mean over k classes is 2 (1 - p_y) / k, and through
-    the softmax Jacobian dL/dz = (2 / k) p_y (p - Y) / n: the cross-entropy gradient
+    the softmax Jacobian dC/dz = (2 / k) p_y (p - Y) / n: the cross-entropy gradient
     scaled by 2 p_y / k, which is why MAE learns slowly from confident mistakes.
 
     It can also leave a whole digit c unlearned. Once p_c is near 0 everywhere, the
@@ -67,8 +68,8 @@ class MeanAbsoluteError:
     is pushed as hard as a sample at p_y = floor, and the others exactly as before.
     That is the gradient of a loss equal to MAE wherever p_y >= floor and continued
     below it, with the same value and slope at the floor, by 2 floor log(floor / p_y) / k:
-        l(p_y) = 2 (1 - p_y) / k                            p_y >= floor
-        l(p_y) = 2 (1 - floor + floor log(floor / p_y)) / k   p_y < floor
+        C_x(p_y) = 2 (1 - p_y) / k                            p_y >= floor
+        C_x(p_y) = 2 (1 - floor + floor log(floor / p_y)) / k   p_y < floor
     The value returned is always the plain MAE, the figure runs are compared by.
     floor = 0 is MAE's own gradient.
     """
@@ -94,11 +95,11 @@ class MeanAbsoluteError:
 
 
 class Quadratic:
-    """L = mean over samples of (1/2) ||p - Y||^2, with p = softmax(z) and one-hot Y: the
+    """C = mean over samples of (1/2) ||p - Y||^2, with p = softmax(z) and one-hot Y: the
     quadratic cost Nielsen's book starts from (there on sigmoid outputs), LeCun et al.'s "MSE".
 
-    With g = p - Y, dL/dp = g / n, and through the softmax Jacobian dp_j/dz_m = p_j (d_jm - p_m):
-        dL/dz = p * (g - sum_j p_j g_j) / n
+    With g = p - Y, dC/dp = g / n, and through the softmax Jacobian dp_j/dz_m = p_j (1[j = m] - p_m):
+        dC/dz = p * (g - sum_j p_j g_j) / n
     Like MAE's, this gradient fades as p_y nears 0, so it too learns slowly from confident mistakes.
     """
 

@@ -44,3 +44,22 @@ def test_every_term_the_learners_pages_use_is_in_the_glossary() -> None:
 def test_a_term_the_glossary_lacks_is_found() -> None:
     glossary = (REPO / "docs" / "glossary.md").read_text().replace("## Jacobian\n", "")
     assert missing_from(glossary, learners_text()) == ["jacobian"]
+
+
+# Forms the pages once gave a second meaning, retired for the one in docs/learning.md's
+# table of symbols: the cost is C (C_x for one image), not L or l, which number layers;
+# δ is a layer's error only; the floor is written floor, never f, the activation.
+RETIRED = ["δ_jm", "δ_ym", "∂l/", "dL/dz", "dL/dp", "= ∂l", "(f, 0.24", "max(p_y, f)", "loss l("]
+
+
+def test_one_notation_across_the_pages_and_the_engine() -> None:
+    sources = [*(REPO / page for page in LEARNERS_PAGES), REPO / "docs" / "glossary.md",
+               *sorted((REPO / "mlp").glob("*.py")), REPO / "assignment" / "backprop.py"]  # fmt: skip
+    found = [
+        f"{path.relative_to(REPO)}: {form}"
+        for path in sources
+        for form in RETIRED
+        if form in path.read_text()
+    ]
+    assert not found
+    assert "| symbol | means, on every page |" in (REPO / "docs" / "learning.md").read_text()
