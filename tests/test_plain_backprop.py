@@ -69,14 +69,18 @@ BREAKS = {
 }
 
 
-@pytest.mark.parametrize("edit", list(BREAKS))
-def test_each_exercises_break_is_caught(edit: str) -> None:
+def broken_by(edit: str) -> type:
     old, new = BREAKS[edit]
     source = inspect.getsource(plain_backprop)
     assert source.count(old) == 1, old
     broken: dict = {}
     exec(compile(source.replace(old, new), "broken_backprop", "exec"), broken)
-    module = type("Broken", (), {"gradients": staticmethod(broken["gradients"])})
+    return type("Broken", (), {"gradients": staticmethod(broken["gradients"])})
+
+
+@pytest.mark.parametrize("edit", list(BREAKS))
+def test_each_exercises_break_is_caught(edit: str) -> None:
+    module = broken_by(edit)
     for activation in plain_backprop.ACTIVATIONS:
         for loss, floor in LOSSES:
             engine = engine_gradients(activation, loss, floor, slope=0.1)
@@ -84,6 +88,22 @@ def test_each_exercises_break_is_caught(edit: str) -> None:
                 activation,
                 loss,
             )
+
+
+@pytest.mark.parametrize("edit", list(BREAKS))
+def test_the_page_shows_the_line_each_break_makes_the_check_print(edit: str) -> None:
+    """The first failure of `pytest -q tests/test_plain_backprop.py -k engine`, for leaky
+    ReLU and MAE: the gradient it names, and its largest relative difference."""
+    engine = engine_gradients("leaky_relu", "mae", 0.0, slope=0.1)
+    plain = plain_gradients(broken_by(edit), "leaky_relu", "mae", 0.0, slope=0.1)
+    with pytest.raises(AssertionError) as failed:
+        for name, e, q in zip(("dW1", "db1", "dW2", "db2"), engine, plain, strict=True):
+            np.testing.assert_allclose(e, q, **TOLERANCE, err_msg=name)
+    lines = [line.strip() for line in str(failed.value).splitlines()]
+    name = next(line for line in lines if line in ("dW1", "db1", "dW2", "db2"))
+    relative = next(line for line in lines if line.startswith("Max relative difference"))
+    page = (Path(__file__).parents[1] / "docs" / "learning.md").read_text()
+    assert f"`{name}`, `{relative}`" in page
 
 
 def test_the_page_shows_the_plain_pass_as_it_is() -> None:
