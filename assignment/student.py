@@ -11,7 +11,8 @@ import argparse
 import re
 from pathlib import Path
 
-from numpy_mlp_mnist.errors import UserError, run_program
+from numpy_mlp_mnist.errors import UserError
+from numpy_mlp_mnist.programs import run_program
 
 REFERENCE = Path(__file__).with_name("backprop.py")
 SOLUTION = re.compile(r"^(?P<indent> *)### BEGIN SOLUTION\n.*?^(?P=indent)### END SOLUTION\n", re.M | re.S)

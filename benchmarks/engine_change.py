@@ -29,7 +29,7 @@ import numpy as np
 from benchmarks.one_run import one_thread
 from numpy_mlp_mnist.datasets import read_split
 from numpy_mlp_mnist.params import load_params
-from numpy_mlp_mnist.training import fit
+from numpy_mlp_mnist.fit import fit
 one_thread()
 params = dataclasses.replace(load_params(), epochs=int(sys.argv[1]))
 data = [a for split in ("train", "val") for a in read_split(Path("data/prepared"), split, np.float32)]

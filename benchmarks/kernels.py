@@ -28,8 +28,8 @@ from threadpoolctl import threadpool_info
 
 from numpy_mlp_mnist import kernels, layout
 from numpy_mlp_mnist.datasets import read_split
+from numpy_mlp_mnist.fit import fit
 from numpy_mlp_mnist.params import load_params
-from numpy_mlp_mnist.training import fit
 
 REPO = Path(__file__).resolve().parent.parent
 NUMPY_LEVELS = ("X86_V4", "X86_V3", "X86_V2")

@@ -17,8 +17,8 @@ import numpy as np
 
 import mlp
 from numpy_mlp_mnist.datasets import N_CLASSES, PIXELS
+from numpy_mlp_mnist.fit import fit
 from numpy_mlp_mnist.params import load_params
-from numpy_mlp_mnist.training import fit
 
 BATCH = 128
 LEARNING_RATE = 1e-3

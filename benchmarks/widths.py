@@ -36,8 +36,8 @@ from threadpoolctl import threadpool_limits
 from benchmarks.one_run import one_thread
 from numpy_mlp_mnist import layout
 from numpy_mlp_mnist.datasets import N_CLASSES, PIXELS, read_split
+from numpy_mlp_mnist.fit import fit
 from numpy_mlp_mnist.params import load_params
-from numpy_mlp_mnist.training import fit
 
 
 def grid_space(layouts: list[int | list[int]], seeds: list[int], changes: list[str]) -> dict:

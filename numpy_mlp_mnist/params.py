@@ -9,8 +9,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from mlp import ACTIVATIONS, INIT_CHOICES, LOSSES, OPTIMIZERS, SCHEDULES
+from numpy_mlp_mnist import kernels
 from numpy_mlp_mnist.data_params import DATA_RULES, MNIST_TRAIN_SIZE, DataParams
-from numpy_mlp_mnist.kernels import CHOICES as KERNELS
 from numpy_mlp_mnist.rules import (
     Rule,
     check_known,
@@ -67,7 +67,7 @@ RULES: dict[str, Rule] = {
     "leaky_slope": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
     "momentum": number(lambda v: 0 <= v < 1, "a number from 0 up to (not including) 1"),
     "threads": whole(1, 256),
-    "kernels": choice(KERNELS),
+    "kernels": choice(kernels.CHOICES),
     **{key: rule for key, rule in DATA_RULES.items() if key != "seed"},
 }
 assert set(RULES) == {field.name for field in fields(Params)}

@@ -5,8 +5,8 @@ added or misspelt one included, which no other stage would notice: each of them
 depends on the keys it reads, and DVC does not look at the others.
 """
 
-from numpy_mlp_mnist.errors import run_stage
 from numpy_mlp_mnist.params import RULES, load_params
+from numpy_mlp_mnist.programs import run_stage
 
 
 def main() -> None:

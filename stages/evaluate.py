@@ -15,11 +15,11 @@ from threadpoolctl import threadpool_limits
 
 from numpy_mlp_mnist import layout
 from numpy_mlp_mnist.datasets import N_CLASSES, read_split
-from numpy_mlp_mnist.errors import report_kernels, run_stage
 from numpy_mlp_mnist.files import replaced_on_success, write_json
 from numpy_mlp_mnist.model_file import load_model
 from numpy_mlp_mnist.params import load_params
 from numpy_mlp_mnist.pictures import misclassified_image, weights_image
+from numpy_mlp_mnist.programs import report_kernels, run_stage
 from numpy_mlp_mnist.scores import scores
 
 

@@ -19,12 +19,13 @@ import numpy as np
 from numpy_mlp_mnist import layout
 from numpy_mlp_mnist.data_params import MNIST_TRAIN_SIZE
 from numpy_mlp_mnist.datasets import PIXELS, SIDE
-from numpy_mlp_mnist.errors import UserError, run_stage
+from numpy_mlp_mnist.errors import UserError
 from numpy_mlp_mnist.files import replaced_on_success
 from numpy_mlp_mnist.images import read_image, to_mnist
 from numpy_mlp_mnist.model_file import load_model
 from numpy_mlp_mnist.onnx_export import OPSET, not_float32, to_onnx
 from numpy_mlp_mnist.params import Params, load_params
+from numpy_mlp_mnist.programs import run_stage
 
 # The params that decide the trained network, which the model records.
 TRAINING_KEYS = (

@@ -10,8 +10,8 @@ import numpy as np
 
 from numpy_mlp_mnist import layout
 from numpy_mlp_mnist.data_params import DataParams, load_data_params
-from numpy_mlp_mnist.errors import run_stage
 from numpy_mlp_mnist.files import replaced_on_success, write_npy
+from numpy_mlp_mnist.programs import run_stage
 from stages.sources import canonical, idx, openml, pypi
 from stages.sources.download import Policy
 

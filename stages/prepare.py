@@ -11,8 +11,9 @@ import numpy as np
 from numpy_mlp_mnist import layout
 from numpy_mlp_mnist.data_params import load_data_params
 from numpy_mlp_mnist.datasets import read_split
-from numpy_mlp_mnist.errors import UserError, run_stage
+from numpy_mlp_mnist.errors import UserError
 from numpy_mlp_mnist.files import replaced_on_success, write_npy
+from numpy_mlp_mnist.programs import run_stage
 
 
 def prepare(raw_dir: Path, out_dir: Path, val_size: int, seed: int) -> None:

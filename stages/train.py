@@ -20,12 +20,13 @@ from tqdm import tqdm
 import mlp
 from numpy_mlp_mnist import layout
 from numpy_mlp_mnist.datasets import read_split
-from numpy_mlp_mnist.errors import UserError, report_kernels, run_stage
+from numpy_mlp_mnist.errors import UserError
 from numpy_mlp_mnist.files import replaced_on_success, write_json
+from numpy_mlp_mnist.fit import fit
 from numpy_mlp_mnist.model_file import save_model
 from numpy_mlp_mnist.params import Params, load_params
+from numpy_mlp_mnist.programs import report_kernels, run_stage
 from numpy_mlp_mnist.scores import scores
-from numpy_mlp_mnist.training import fit
 
 
 def history_csv(history: list[mlp.EpochRecord], loss: str, kept: int) -> str:

@@ -45,10 +45,11 @@ import numpy as np
 from mlp import MLP
 from mlp.losses import softmax
 from numpy_mlp_mnist.commands.draw_hosts import LOOPBACK_NAMES, HostPolicy, checked_host_name
-from numpy_mlp_mnist.errors import UserError, run_program
+from numpy_mlp_mnist.errors import UserError
 from numpy_mlp_mnist.images import BlankImageError, decode_image, to_mnist
 from numpy_mlp_mnist.model_file import find_model, load_model
 from numpy_mlp_mnist.pictures import unit_picture
+from numpy_mlp_mnist.programs import run_program
 
 DEFAULT_PORT = 8765
 PAGE = Path(__file__).with_name("draw.html")

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from numpy_mlp_mnist.errors import UserError, run_program
+from numpy_mlp_mnist.errors import UserError
 from numpy_mlp_mnist.images import read_image, to_mnist
 from numpy_mlp_mnist.model_file import find_model, load_model
+from numpy_mlp_mnist.programs import run_program
 
 
 @dataclass(frozen=True)

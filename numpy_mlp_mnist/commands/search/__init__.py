@@ -57,7 +57,8 @@ from numpy_mlp_mnist.commands.search.workspace import (
     repository_root,
     take_free_workspace,
 )
-from numpy_mlp_mnist.errors import UserError, run_program
+from numpy_mlp_mnist.errors import UserError
+from numpy_mlp_mnist.programs import run_program
 
 DEFAULT_STORAGE = WORKSPACES / "optuna.sqlite3"
 DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?")

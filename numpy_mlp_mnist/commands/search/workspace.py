@@ -14,7 +14,7 @@ What a dead process left in its workspace is cleared when it is taken: DVC's own
 of the locks it held (.dvc/tmp/rwlock, which names a process id that means nothing on
 another host), and the experiment's half-made changes. Its `dvc exp run` does not outlive
 it: on Linux, `setpriv --pdeathsig` kills it with the worker (and the stage it ran stops
-with it: run_stage in numpy_mlp_mnist/errors.py), so no orphan writes into a workspace another worker holds.
+with it: run_stage in numpy_mlp_mnist/programs.py), so no orphan writes into a workspace another worker holds.
 """
 
 import fcntl

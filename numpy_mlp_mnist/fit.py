@@ -1,5 +1,6 @@
-"""A network trained as params.yaml says: the train stage's work without its files, which
-the benchmarks share."""
+"""A network trained as params.yaml says: its values turned into the engine's objects and
+handed to mlp.train (the loop itself is mlp/training.py); the train stage's work without
+its files, which the benchmarks share."""
 
 from collections.abc import Callable
 from functools import partial
