@@ -36,7 +36,7 @@ import optuna
 
 from numpy_mlp_mnist.errors import UserError
 from numpy_mlp_mnist.params import RULES
-from numpy_mlp_mnist.rules import check_known, checked, read_mapping, whole
+from numpy_mlp_mnist.rules import Rule, check_known, checked, choice, read_mapping, whole
 
 # The validation figures the train stage writes to metrics/validation.json, and which way is better.
 OBJECTIVES = {"accuracy": "maximize", "mae": "minimize", "cross_entropy": "minimize"}
@@ -46,6 +46,10 @@ FORMER_OBJECTIVES = {"val_accuracy": "accuracy", "val_mae": "mae", "val_cross_en
 SAMPLERS = ("tpe", "grid")
 KEYS = ("study", "trials", "objective", "sampler", "seed", "params")
 SEED = whole(0, 2**32 - 1)
+STUDY = Rule(
+    str, lambda name: name.replace("-", "").replace("_", "").isalnum(), "a name of letters, digits, - and _"
+)
+SAMPLER = choice(SAMPLERS)
 TRIALS = whole(1, 10_000)
 
 
@@ -165,31 +169,23 @@ def check_choices(key: str, choices: list, where: str) -> list:
     return values
 
 
-def load_space(path: Path = Path("search.yaml")) -> SearchSpace:
-    """The checked contents of `path`; any problem is a UserError that names it."""
-    document = read_mapping(path)
-    for key in document:
-        if key not in KEYS:
-            raise UserError(f"{path}: unknown key {key!r}; expected {', '.join(KEYS)}")
-    study = document.get("study")
-    if not isinstance(study, str) or not study.replace("-", "").replace("_", "").isalnum():
-        raise UserError(f"{path}: study: {study!r}; expected a name of letters, digits, - and _")
-    objective = document.get("objective")
-    if objective not in OBJECTIVES:
-        expected = "expected one of metrics/validation.json's: " + ", ".join(OBJECTIVES)
-        if objective in FORMER_OBJECTIVES:
-            raise UserError(
-                f"{path}: objective: {objective!r} is the former name of metrics/validation.json's "
-                f"{FORMER_OBJECTIVES[objective]!r}; did you mean {FORMER_OBJECTIVES[objective]!r}?"
-            )
-        test = isinstance(objective, str) and objective.startswith("test")
-        why = "a test figure, which must not choose among trials" if test else "held by no metrics file"
-        raise UserError(f"{path}: objective: {objective!r} is {why}; {expected}")
-    sampler = document.get("sampler", "tpe")
-    if sampler not in SAMPLERS:
-        raise UserError(f"{path}: sampler: {sampler!r}; expected one of {', '.join(SAMPLERS)}")
-    seed = checked(SEED, document.get("seed", 0), f"{path}: seed")
-    params = document.get("params")
+def checked_objective(objective: object, path: Path) -> str:
+    """A figure of metrics/validation.json; a former name, a test figure or any other is a UserError."""
+    if objective in OBJECTIVES:
+        return objective
+    if objective in FORMER_OBJECTIVES:
+        raise UserError(
+            f"{path}: objective: {objective!r} is the former name of metrics/validation.json's "
+            f"{FORMER_OBJECTIVES[objective]!r}; did you mean {FORMER_OBJECTIVES[objective]!r}?"
+        )
+    test = isinstance(objective, str) and objective.startswith("test")
+    why = "a test figure, which must not choose among trials" if test else "held by no metrics file"
+    expected = "expected one of metrics/validation.json's: " + ", ".join(OBJECTIVES)
+    raise UserError(f"{path}: objective: {objective!r} is {why}; {expected}")
+
+
+def checked_params(params: object, sampler: str, path: Path) -> dict[str, Range | list]:
+    """Each key of params.yaml to search, with its range or its list of choices."""
     if not isinstance(params, dict) or not params:
         raise UserError(f"{path}: params: expected a mapping of params.yaml keys to ranges or lists")
     space: dict[str, Range | list] = {}
@@ -205,6 +201,20 @@ def load_space(path: Path = Path("search.yaml")) -> SearchSpace:
                 "a list of choices (a grid takes lists only)" if sampler == "grid" else "a range or a list"
             )
             raise UserError(f"{where}: {spec!r}; expected {wanted}")
+    return space
+
+
+def load_space(path: Path = Path("search.yaml")) -> SearchSpace:
+    """The checked contents of `path`; any problem is a UserError that names it. The keys
+    with a value of one kind are checked by the rules params.yaml's keys are (rules.py)."""
+    document = read_mapping(path)
+    for key in document:
+        check_known(key, KEYS, str(path))
+    study = checked(STUDY, document.get("study"), f"{path}: study")
+    objective = checked_objective(document.get("objective"), path)
+    sampler = checked(SAMPLER, document.get("sampler", "tpe"), f"{path}: sampler")
+    seed = checked(SEED, document.get("seed", 0), f"{path}: seed")
+    space = checked_params(document.get("params"), sampler, path)
     combinations = math.prod(len(choices) for choices in space.values()) if sampler == "grid" else None
     trials = checked(TRIALS, document.get("trials", combinations), f"{path}: trials")
     if combinations is not None and trials != combinations:
