@@ -70,6 +70,12 @@ labkit.report("mean p_y", float(p_label.mean()))
 import exercises
 
 answer = None  # your answer: a number
+### BEGIN SOLUTION
+answer = np.log(100)
+### END SOLUTION
 exercises.chance_cross_entropy_100(answer)
 answer = None  # your answer: a number
+### BEGIN SOLUTION
+answer = 2 * (1 - 1 / 100) / 100
+### END SOLUTION
 exercises.chance_mae_100(answer)

@@ -65,4 +65,7 @@ labkit.show(figure, "curves")
 import exercises
 
 answer = None  # your answer: a whole number
+### BEGIN SOLUTION
+answer = 784 * 30 + 30 + 30 * 10 + 10
+### END SOLUTION
 exercises.parameter_count(answer)

@@ -138,4 +138,7 @@ labkit.shell(f"dvc plots diff {' '.join(names.values())} -o labs/figures/04_lear
 import exercises
 
 answer = None  # your answer: 0.005, 0.5 or 10
+### BEGIN SOLUTION
+answer = 10
+### END SOLUTION
 exercises.diverging_rate(answer)

@@ -95,4 +95,7 @@ labkit.controls(
 import exercises
 
 answer = None  # your answer: a number
+### BEGIN SOLUTION
+answer = 0.25  # at z = 0, where f(z) = 1/2
+### END SOLUTION
 exercises.sigmoid_slope_at_most(answer)

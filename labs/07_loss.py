@@ -110,4 +110,7 @@ labkit.controls(
 import exercises
 
 answer = None  # your answer: a number
+### BEGIN SOLUTION
+answer = 2 * 0.1 / 10
+### END SOLUTION
 exercises.mae_push_at(answer)

@@ -107,4 +107,12 @@ labkit.report("patience 5, validation accuracy kept", labkit.accuracy(model, X_v
 import exercises
 
 answer = None  # your answer: a whole number
+### BEGIN SOLUTION
+accuracies = [r.val_accuracy for r in histories[0.0]]
+answer = next(
+    epoch
+    for epoch in range(1, len(accuracies) + 1)
+    if epoch - 1 - max(range(epoch), key=accuracies.__getitem__) >= 3
+)
+### END SOLUTION
 exercises.early_stop_epoch(answer, [r.val_accuracy for r in histories[0.0]], patience=3)

@@ -56,4 +56,7 @@ labkit.show(figure, "optimisers")
 import exercises
 
 answer = None  # your answer: a number
+### BEGIN SOLUTION
+answer = 1  # its step divides by the gradient's own running size
+### END SOLUTION
 exercises.adam_scaled_gradient(answer)

@@ -102,4 +102,7 @@ for width, name in names.items():
 import exercises
 
 answer = None  # your answer: a whole number
+### BEGIN SOLUTION
+answer = 784 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10
+### END SOLUTION
 exercises.parameter_count_deep(answer)

@@ -102,4 +102,7 @@ for title in titles:
 import exercises
 
 answer = None  # your answer: a digit, 0 to 9
+### BEGIN SOLUTION
+answer = int(per_digit.argmin())
+### END SOLUTION
 exercises.worst_digit(answer, per_digit.tolist())

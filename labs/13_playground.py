@@ -85,4 +85,8 @@ labkit.report("validation accuracy after 3 epochs", playground.result["val_accur
 # %%
 import exercises
 
-exercises.playground_target(playground.result, target=0.93, most_share=0.1)
+result = playground.result  # the controls as you left them
+### BEGIN SOLUTION
+result = retrain(lr=0.005, width=128, share=0.1)
+### END SOLUTION
+exercises.playground_target(result, target=0.93, most_share=0.1)

@@ -31,9 +31,14 @@ import mlp
 from numpy_mlp_mnist.datasets import N_CLASSES, PIXELS, SIDE, read_split
 from numpy_mlp_mnist.errors import UserError
 
-ROOT = Path(__file__).resolve().parents[1]
+# The repository: labs/ and a learner's copy of it (assignment.student --labs) both sit in it.
+ROOT = next((folder for folder in Path(__file__).resolve().parents if (folder / "dvc.yaml").is_file()), None)
+if ROOT is None:
+    raise SystemExit(
+        f"{Path(__file__).parent}: not inside the repository (no dvc.yaml above it); copy the labs there"
+    )
 DATA = ROOT / "data" / "prepared"
-FIGURES = ROOT / "labs" / "figures"
+FIGURES = Path(__file__).resolve().parent / "figures"
 # One BLAS thread: the bits of a product depend on the thread count, and one is fastest
 # on matrices this small.
 threadpool_limits(limits=1, user_api="blas")

@@ -7,8 +7,9 @@ each number its text says you will see.
 A lab's text states a number as `name = value` in backquotes, the very line the lab
 prints through labkit.report. Each lab runs in a process of its own from the
 repository's root, with every connection past this machine refused (labs/offline/);
-one line a lab, with its time; exit 1 if any stated number is not printed, a lab fails
-or a lab (or a program it starts) tried to reach the network.
+one line a lab, with its time; exit 1 if any stated number is not printed, a lab fails,
+a lab (or a program it starts) tried to reach the network, or a lab's own solution to
+an exercise is not right.
 """
 
 import os
@@ -67,6 +68,10 @@ def problems(lab: Path, result: subprocess.CompletedProcess, network_log: Path) 
         found += [f"reached past the machine: {line}" for line in network_log.read_text().splitlines()]
     printed = set(result.stdout.splitlines())
     found += [f"states `{claim}`, which it did not print" for claim in claims(lab) if claim not in printed]
+    if "### BEGIN SOLUTION" in lab.read_text():  # the labs' own: each exercise's solution is right
+        found += [
+            f"its solution is not: {line}" for line in printed if line.startswith(("Not yet", "Not answered"))
+        ]
     return found
 
 

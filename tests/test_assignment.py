@@ -119,3 +119,31 @@ def test_the_student_version_is_written_by_a_command_that_overwrites_nothing(tmp
         second.stderr
         == "error: backprop.py: exists already; expected a new file's name (nothing was written)\n"
     )
+
+
+LABS = sorted((REPO / "labs").glob("[0-9][0-9]_*.py"))
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.stem)
+def test_each_labs_student_version_holds_no_solution_and_still_runs_as_python(lab: Path) -> None:
+    source = lab.read_text()
+    solutions = [
+        line.strip()
+        for block in SOLUTION.finditer(source)
+        for line in block.group(0).splitlines()[1:-1]
+        if ("=" in line or "return" in line) and not line.strip().startswith("#")
+    ]
+    assert solutions, f"{lab.name} marks no solution"
+    student = student_version(source, stub=None)
+    assert "SOLUTION" not in student and not [line for line in solutions if line in student]
+    compile(student, lab.name, "exec")
+
+
+def test_the_labs_student_version_is_written_into_a_new_folder_of_the_repository(tmp_path: Path) -> None:
+    def write(folder: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "assignment.student", "--labs", str(folder)], cwd=REPO,
+                              capture_output=True, text=True)  # fmt: skip
+
+    outside = write(tmp_path / "my-labs")
+    assert outside.returncode == 2 and "not inside the repository" in outside.stderr
+    assert not (tmp_path / "my-labs").exists()
