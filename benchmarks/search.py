@@ -9,7 +9,7 @@ the shared parts (numpy_mlp_mnist/commands/search/worker.py): its round trips to
 database and their time (its heartbeats' included), its pushes of git refs and DVC
 objects and their time, and the pushes that met another process's lock and were tried
 again. A scratch team stands for a cluster: a bare git repository as `origin`, a folder
-as the DVC remote, one PostgreSQL server (benchmarks/postgres.py, which needs Debian's
+as the DVC remote, one PostgreSQL server (tests/support/postgres.py, the tests' own, which needs Debian's
 PostgreSQL, and root to run it as `postgres`), and one clone that every process shares,
 as nodes share a home folder. Trials train the committed network for 1 epoch, so that
 the shared parts weigh as much as they can against the work. Each number of processes
@@ -27,7 +27,7 @@ from pathlib import Path
 import optuna
 import yaml
 
-from benchmarks.postgres import postgres_server
+from tests.support.postgres import postgres_server
 
 ROOT = Path(__file__).resolve().parents[1]
 COSTS = {

@@ -19,6 +19,7 @@ from pathlib import Path
 import optuna
 import pytest
 import yaml
+from support.postgres import binary, postgres_server
 from support.repos import environment, experiments, run, snapshot
 from support.search import (
     SPACE,
@@ -30,7 +31,6 @@ from support.search import (
 )
 from support.signals import ctrl_c_ignored, ctrl_c_reaches_it
 
-from benchmarks.postgres import binary, postgres_server
 from numpy_mlp_mnist.commands.search.space import load_space
 from numpy_mlp_mnist.commands.search.storage import Storage, hide_password, open_storage
 from numpy_mlp_mnist.commands.search.worker import Search, Worker

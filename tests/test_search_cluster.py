@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.postgres import binary, postgres_server
 from support.repos import REPO, environment, experiments, run
 from support.search import (
     complete,
@@ -30,8 +31,6 @@ from support.search import (
     write_space,
 )
 from support.waiting import eventually
-
-from benchmarks.postgres import binary, postgres_server
 
 pytestmark = [
     pytest.mark.slow,  # left out by the fast subset: pytest -m 'not slow'
