@@ -22,8 +22,6 @@
 # on one core of a 2-core Intel Xeon.
 
 # %%
-import json
-
 import labkit  # first: it pins the CPU's kernels, so your numbers are the lab's
 import matplotlib.pyplot as plt
 
@@ -105,23 +103,12 @@ labkit.controls(retrain, lr=[0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 3.0, 
 # (`.dvc/tmp/exps/`), so your workspace and `params.yaml` stay as they were.
 
 # %%
-names = {lr: f"lab04-lr-{lr}" for lr in (0.0005, 0.0085, 0.1)}
-labkit.shell("dvc exp remove -q " + " ".join(names.values()) + " 2>/dev/null || true")
-for lr, name in names.items():
-    labkit.shell(f"dvc exp run --queue -n {name} -S lr={lr} -S epochs=2")
-labkit.shell("dvc exp run --run-all -j 2", last=0)
-labkit.shell("COLUMNS=150 dvc exp show --no-pager --only-changed")
-shown = json.loads(labkit.shell("dvc exp show --json", last=0))
-accuracy_of = {
-    experiment["name"]: experiment["revs"][0]["data"]["metrics"]["metrics/validation.json"]["data"][
-        "accuracy"
-    ]
-    for commit in shown
-    for experiment in commit.get("experiments") or []
-}
-for lr, name in names.items():
-    labkit.report(f"pipeline, lr {lr}, validation accuracy after 2 epochs", accuracy_of[name])
-labkit.shell(f"dvc plots diff {' '.join(names.values())} -o labs/figures/04_learning_rate/dvc_plots")
+pipeline_accuracies = labkit.pipeline_sweep("lr", [0.0005, 0.0085, 0.1], prefix="lab04-lr")
+for lr, accuracy in pipeline_accuracies.items():
+    labkit.report(f"pipeline, lr {lr}, validation accuracy after 2 epochs", accuracy)
+names = " ".join(f"lab04-lr-{lr}" for lr in pipeline_accuracies)
+plots = labkit.FIGURES.relative_to(labkit.ROOT) / "04_learning_rate" / "dvc_plots"
+labkit.shell(f"dvc plots diff {names} -o {plots}")
 
 # %% [markdown]
 # `pipeline, lr 0.0005, validation accuracy after 2 epochs = 0.8808`,

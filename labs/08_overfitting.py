@@ -29,23 +29,13 @@ import matplotlib.pyplot as plt
 X, labels = labkit.mnist("train", 1000)
 X_val, labels_val = labkit.mnist("val")
 
+# Nielsen's overfitting.py: SGD at 0.1 (cross-entropy), mini-batches of 10, many epochs.
+settings = {"loss": "cross_entropy", "optimizer": "sgd", "lr": 0.1, "epochs": 60, "batch_size": 10}
 figure, axes = plt.subplots(1, 2, figsize=(9, 3.2))
 histories = {}
 for weight_decay in (0.0, 0.001):
     model = labkit.network(hidden=30, seed=0)
-    history = labkit.fit(
-        model,
-        X,
-        labels,
-        X_val,
-        labels_val,
-        loss="cross_entropy",
-        optimizer="sgd",
-        lr=0.1,
-        epochs=60,
-        batch_size=10,
-        weight_decay=weight_decay,
-    )
+    history = labkit.fit(model, X, labels, X_val, labels_val, **settings, weight_decay=weight_decay)
     histories[weight_decay] = history
     epochs = [r.epoch for r in history]
     axes[0].plot(epochs, [r.train_loss for r in history], label=f"training, decay {weight_decay}")
@@ -79,19 +69,7 @@ labkit.show(figure, "curves")
 
 # %%
 model = labkit.network(hidden=30, seed=0)
-stopped = labkit.fit(
-    model,
-    X,
-    labels,
-    X_val,
-    labels_val,
-    loss="cross_entropy",
-    optimizer="sgd",
-    lr=0.1,
-    epochs=60,
-    batch_size=10,
-    patience=5,
-)
+stopped = labkit.fit(model, X, labels, X_val, labels_val, **settings, patience=5)
 labkit.report("patience 5, epochs run", str(len(stopped)))
 labkit.report("patience 5, validation accuracy kept", labkit.accuracy(model, X_val, labels_val))
 

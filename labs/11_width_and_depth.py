@@ -21,8 +21,6 @@
 # on one core of a 2-core Intel Xeon.
 
 # %%
-import json
-
 import labkit  # first: it pins the CPU's kernels, so your numbers are the lab's
 import matplotlib.pyplot as plt
 import mlp
@@ -73,22 +71,9 @@ labkit.show(figure, "gradient_norms")
 # of the repository, then compared.
 
 # %%
-names = {width: f"lab11-hidden-{width}" for width in (16, 64)}
-labkit.shell("dvc exp remove -q " + " ".join(names.values()) + " 2>/dev/null || true")
-for width, name in names.items():
-    labkit.shell(f"dvc exp run --queue -n {name} -S hidden={width} -S epochs=2")
-labkit.shell("dvc exp run --run-all -j 2", last=0)
-labkit.shell("COLUMNS=150 dvc exp show --no-pager --only-changed")
-shown = json.loads(labkit.shell("dvc exp show --json", last=0))
-accuracy_of = {
-    experiment["name"]: experiment["revs"][0]["data"]["metrics"]["metrics/validation.json"]["data"][
-        "accuracy"
-    ]
-    for commit in shown
-    for experiment in commit.get("experiments") or []
-}
-for width, name in names.items():
-    labkit.report(f"pipeline, hidden {width}, validation accuracy after 2 epochs", accuracy_of[name])
+pipeline_accuracies = labkit.pipeline_sweep("hidden", [16, 64], prefix="lab11-hidden")
+for width, accuracy in pipeline_accuracies.items():
+    labkit.report(f"pipeline, hidden {width}, validation accuracy after 2 epochs", accuracy)
 
 # %% [markdown]
 # `pipeline, hidden 16, validation accuracy after 2 epochs = 0.9312` and

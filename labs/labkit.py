@@ -6,6 +6,7 @@ a lab's numbers are the same bits on every x86-64 CPU with AVX2, as the pipeline
 """
 
 import inspect
+import json
 import os
 import subprocess
 import sys
@@ -205,3 +206,22 @@ def shell(command: str, last: int | None = None) -> str:
     if result.returncode:
         raise SystemExit(f"the command above failed (exit {result.returncode})")
     return result.stdout
+
+
+def pipeline_sweep(key: str, values: list, prefix: str, epochs: int = 2) -> dict[object, float]:
+    """One DVC experiment per value of params.yaml's `key` (and `epochs`), queued, run two at
+    a time and shown as `dvc exp show` shows them, each command printed as it runs: the
+    validation accuracy of each, by value. Experiments of an earlier run are replaced."""
+    names = {value: f"{prefix}-{value}" for value in values}
+    shell("dvc exp remove -q " + " ".join(names.values()) + " 2>/dev/null || true")
+    for value, name in names.items():
+        shell(f"dvc exp run --queue -n {name} -S {key}={value} -S epochs={epochs}")
+    shell("dvc exp run --run-all -j 2", last=0)
+    shell("COLUMNS=150 dvc exp show --no-pager --only-changed")
+    shown = json.loads(shell("dvc exp show --json", last=0))
+    validation = {
+        experiment["name"]: experiment["revs"][0]["data"]["metrics"]["metrics/validation.json"]["data"]
+        for commit in shown
+        for experiment in commit.get("experiments") or []
+    }
+    return {value: validation[name]["accuracy"] for value, name in names.items()}
