@@ -111,9 +111,10 @@ def test_the_numbers_a_lab_states_are_its_backquoted_name_value_pairs() -> None:
 
 @pytest.fixture
 def labs_beside(trained_repo: Path, tmp_path: Path) -> Path:
-    """A copy of labs/ beside the trained copy's data, for labs this test writes."""
+    """A copy of labs/ in a folder with the trained copy's data, for labs this test writes."""
     shutil.copytree(REPO / "labs", tmp_path / "labs", ignore=shutil.ignore_patterns("figures", "[0-9]*.py"))
     (tmp_path / "data").symlink_to(trained_repo / "data")
+    shutil.copy2(REPO / "dvc.yaml", tmp_path / "dvc.yaml")  # what marks the repository's root for labkit
     shutil.copy2(REPO / "labs" / "01_untrained.py", tmp_path / "labs" / "01_untrained.py")
     return tmp_path / "labs"
 
