@@ -6,7 +6,6 @@ import re
 
 import pytest
 from support.pages import (
-    MADE_AT_RUN_TIME,
     PAGES,
     PLACEHOLDER,
     REPO,
@@ -14,6 +13,7 @@ from support.pages import (
     anchors,
     check,
     console_commands,
+    missing,
     repository_paths,
 )
 
@@ -77,12 +77,7 @@ def named_paths(text: str) -> list[str]:
 
 
 def paths_that_do_not_exist(text: str) -> list[str]:
-    known = repository_paths()
-    return [
-        path
-        for path in named_paths(text)
-        if path not in known and not (path + "/").startswith(MADE_AT_RUN_TIME)
-    ]
+    return missing(named_paths(text), repository_paths())
 
 
 def test_a_path_that_does_not_exist_is_found() -> None:

@@ -7,7 +7,7 @@ import re
 import tokenize
 
 import pytest
-from support.pages import MADE_AT_RUN_TIME, PLACEHOLDER, REPO, repository_paths
+from support.pages import PLACEHOLDER, REPO, missing, repository_paths
 
 TOPS = sorted({entry.name for entry in REPO.iterdir() if entry.is_dir()} - {".git", ".venv", "mutants"})
 PATH = re.compile(rf"(?<![\w./-])((?:{'|'.join(map(re.escape, TOPS))})/[\w./-]*[\w/])")
@@ -31,11 +31,7 @@ def named_paths(prose: str) -> list[str]:
 
 
 def stale_paths(prose: str, known: set[str]) -> list[str]:
-    return [
-        path
-        for path in named_paths(prose)
-        if path not in known and not (path + "/").startswith(MADE_AT_RUN_TIME)
-    ]
+    return missing(named_paths(prose), known)
 
 
 def test_a_stale_path_in_a_comment_is_found() -> None:

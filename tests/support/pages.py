@@ -104,3 +104,8 @@ def repository_paths() -> set[str]:
             for stage in pipeline["stages"].values() for out in stage.get("outs", [])]  # fmt: skip
     paths = set(tracked) | set(outs)
     return paths | {str(parent) for path in paths for parent in Path(path).parents if str(parent) != "."}
+
+
+def missing(paths: list[str], known: set[str]) -> list[str]:
+    """The paths among `paths` that are neither in `known` nor made at run time."""
+    return [path for path in paths if path not in known and not (path + "/").startswith(MADE_AT_RUN_TIME)]
