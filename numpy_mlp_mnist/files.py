@@ -9,6 +9,7 @@ import io
 import json
 import os
 import secrets
+import shutil
 import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -63,6 +64,31 @@ def replaced_on_success(*targets: Path) -> Iterator[list[Path]]:
     finally:
         for temporary in temporaries:
             temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def folder_replaced_on_success(target: Path) -> Iterator[Path]:
+    """Yield a new, empty temporary folder beside `target`; on success, put it in the
+    target's place, the old folder (if any) removed only then. On any exception the
+    temporary folder is removed and the target is left as it was."""
+    temporary = target.parent / f".{target.name}.partial-{secrets.token_hex(6)}"
+    retired = target.parent / f".{target.name}.partial-{secrets.token_hex(6)}"
+    try:
+        if target.exists() and not target.is_dir():
+            raise UserError(f"{target}: a file is in the way; expected to write a folder there")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary.mkdir()
+        yield temporary
+        if target.exists():
+            os.replace(target, retired)
+        os.replace(temporary, target)
+    except OSError as error:
+        culprit = error.filename or target
+        raise UserError(f"{culprit}: cannot be written ({error.strerror or error})") from None
+    finally:
+        for leftover in (temporary, retired):
+            if leftover.exists():
+                shutil.rmtree(leftover)
 
 
 def write_npy(path: Path, array: np.ndarray) -> None:

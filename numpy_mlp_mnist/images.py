@@ -102,9 +102,11 @@ def to_mnist(grey: np.ndarray, origin: str) -> np.ndarray:
         np.round(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] * 255).astype(np.uint8)
     )
     scale = BOX / max(height, width)
-    digit = digit.resize(
-        (max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.LANCZOS
-    )
+    new_width, new_height = max(1, round(width * scale)), max(1, round(height * scale))
+    # Across, then down, each pass rounded to 8 bits: stated so, because Pillow chooses the
+    # order itself (from 13.0, down first for some shapes) and the passes' roundings differ.
+    digit = digit.resize((new_width, height), Image.Resampling.LANCZOS)
+    digit = digit.resize((new_width, new_height), Image.Resampling.LANCZOS)
     pixels = np.asarray(digit, dtype=np.float32) / 255
     canvas = np.zeros((SIDE, SIDE), dtype=np.float32)
     top = (SIDE - pixels.shape[0]) // 2

@@ -21,3 +21,10 @@ SAMPLE_DIGITS = (Path("data/digits/seven.png"), Path("data/digits/four.jpg"), Pa
 def array_path(directory: Path, name: str) -> Path:
     """data/<stage>/<name>.npy, where name is like "train_images" or "val_labels"."""
     return directory / f"{name}.npy"
+
+
+# The static page: its sources (HTML, JavaScript, npm's lock), onnxruntime-web's files from
+# npm, and the site built from both and the model.
+SITE_SOURCES = Path("numpy_mlp_mnist/site")
+SITE_RUNTIME = Path("models/onnxruntime-web")
+SITE_PATH = Path("models/site")

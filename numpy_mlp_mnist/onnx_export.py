@@ -102,3 +102,18 @@ def to_onnx(model: MLP, metadata: dict[str, str]) -> onnx.ModelProto:
     helper.set_model_props(onnx_model, {"input": INPUT_CONTRACT, "output": OUTPUT_CONTRACT} | metadata)
     onnx.checker.check_model(onnx_model, full_check=True)
     return onnx_model
+
+
+def with_hidden_outputs(onnx_model: onnx.ModelProto, widths: list[int]) -> onnx.ModelProto:
+    """A copy of `onnx_model` that also outputs each hidden layer's activations, a1, a2, ...
+    (float32 [N, width]), for a page that lights the hidden units as the network reads."""
+    shown = onnx.ModelProto()
+    shown.CopyFrom(onnx_model)
+    for layer, width in enumerate(widths, start=1):
+        shown.graph.output.append(
+            helper.make_tensor_value_info(
+                f"a{layer}", TensorProto.FLOAT, ["N", width], f"hidden layer {layer}'s activations"
+            )
+        )
+    onnx.checker.check_model(shown, full_check=True)
+    return shown

@@ -1,5 +1,7 @@
 """Pictures for learners: the learned first-layer filters and the test digits the network got wrong."""
 
+import base64
+import io
 import math
 
 import numpy as np
@@ -26,6 +28,17 @@ def unit_picture(weights: np.ndarray, scale: int = 3) -> Image.Image:
     limit = float(np.abs(weights).max()) or 1.0
     pixels = np.round(127.5 + 127.5 * weights / limit).astype(np.uint8).reshape(SIDE, SIDE)
     return Image.fromarray(pixels, "L").resize((SIDE * scale, SIDE * scale), Image.Resampling.NEAREST)
+
+
+def unit_picture_urls(W1: np.ndarray) -> list[str]:
+    """Each first-layer unit's picture (unit_picture, twice the size) as a PNG data URL:
+    what mlp-draw's page and the static site light up as the network reads."""
+    urls = []
+    for weights in W1.T:
+        buffer = io.BytesIO()
+        unit_picture(weights, scale=2).save(buffer, format="PNG")
+        urls.append("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"))
+    return urls
 
 
 def weights_image(W1: np.ndarray, scale: int = 3, max_units: int = 256) -> Image.Image:

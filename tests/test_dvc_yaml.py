@@ -26,7 +26,10 @@ def module_of(stage: dict) -> str:
 
 
 def code_deps(stage: dict) -> list[str]:
-    return [dep for dep in stage["deps"] if dep.startswith(CODE_FOLDERS) or dep in FIRST_PARTY]
+    """The Python among a stage's deps (the page's HTML and JavaScript, in the package too,
+    are files the site stage reads)."""
+    python = [dep for dep in stage["deps"] if dep.endswith(".py") or (REPO / dep).is_dir()]
+    return [dep for dep in python if dep.startswith(CODE_FOLDERS) or dep in FIRST_PARTY]
 
 
 def covered(dep: str) -> set[Path]:

@@ -48,7 +48,7 @@ from numpy_mlp_mnist.commands.draw_hosts import LOOPBACK_NAMES, HostPolicy, chec
 from numpy_mlp_mnist.errors import UserError
 from numpy_mlp_mnist.images import BlankImageError, decode_image, to_mnist
 from numpy_mlp_mnist.model_file import find_model, load_model
-from numpy_mlp_mnist.pictures import unit_picture
+from numpy_mlp_mnist.pictures import unit_picture_urls
 from numpy_mlp_mnist.programs import run_program
 
 DEFAULT_PORT = 8765
@@ -137,16 +137,6 @@ def drawing_in(body: bytes) -> bytes:
         raise BadRequestError(HTTPStatus.BAD_REQUEST, "image is not base64") from None
 
 
-def unit_pictures(model: MLP) -> list[str]:
-    """Each first-layer unit's input weights as a PNG data URL (as in metrics/weights.png)."""
-    pictures = []
-    for weights in model.weights[0].T:
-        buffer = io.BytesIO()
-        unit_picture(weights, scale=2).save(buffer, format="PNG")
-        pictures.append("data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"))
-    return pictures
-
-
 class DrawServer(ThreadingHTTPServer):
     daemon_threads = True
     # The kernel's queue of connections not yet accepted (socketserver's default is 5): a
@@ -160,8 +150,9 @@ class DrawServer(ThreadingHTTPServer):
         self.refused_names: set[str] = set()
         self.refused_lock = threading.Lock()
         self.page = PAGE.read_bytes()
+        pictures = unit_picture_urls(model.weights[0])
         self.units = json.dumps(
-            {"activation": model.activation.name, "widths": model.widths, "pictures": unit_pictures(model)}
+            {"activation": model.activation.name, "widths": model.widths, "pictures": pictures}
         ).encode()
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.refusals: queue.Queue[socket.socket] = queue.Queue(maxsize=MAX_CONNECTIONS)
