@@ -24,6 +24,7 @@ SMALLEST = {
     "xla_products": ["--rounds", "1"],
     "one_run": ["ours", "--epochs", "1"],
     "search": ["--processes", "1", "--trials-per-process", "1"],
+    "site": ["--loads", "1"],
 }  # fmt: skip
 
 

@@ -94,13 +94,13 @@ def models(
 
 @pytest.fixture(scope="module")
 def node_runtime(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """onnxruntime-web from npm, at the release docs/onnx/package-lock.json pins."""
+    """onnxruntime-web from npm, at the release the site's package-lock.json pins (numpy_mlp_mnist/site/)."""
     if not (shutil.which("node") and shutil.which("npm")):
         pytest.skip("no Node.js and npm: as root, `apt-get install nodejs npm` (.ci/run does so)")
     folder = tmp_path_factory.mktemp("node")
     for name in ("package.json", "package-lock.json"):
-        shutil.copy(REPO / "docs" / "onnx" / name, folder / name)
-    subprocess.run(["npm", "ci", "--silent", "--no-audit", "--no-fund"], cwd=folder, check=True)
+        shutil.copy(REPO / "numpy_mlp_mnist" / "site" / name, folder / name)
+    subprocess.run(["npm", "ci", "--omit=dev", "--silent", "--no-audit", "--no-fund"], cwd=folder, check=True)
     (folder / "run.mjs").write_text(NODE_RUNNER)
     return folder
 
@@ -165,7 +165,7 @@ def runtimes(node_runtime: Path) -> dict[str, Callable[[onnx.ModelProto, np.ndar
 
 
 def web_release() -> str:
-    lock = json.loads((REPO / "docs" / "onnx" / "package-lock.json").read_text())
+    lock = json.loads((REPO / "numpy_mlp_mnist" / "site" / "package-lock.json").read_text())
     return lock["packages"]["node_modules/onnxruntime-web"]["version"]
 
 
