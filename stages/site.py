@@ -3,6 +3,7 @@ a static folder for any web host (GitHub Pages: docs/site.md):
 
     index.html, page.js   the page: draw or upload a digit, see what the network sees at
                           28x28, the probabilities and the hidden units lit
+    reading.js, .css      how a reading is shown, as mlp-draw's page shows it
     mnist_input.js        the preprocessing, numpy_mlp_mnist/images.py ported to JavaScript
     model.onnx            models/model.onnx, with the hidden layers' activations as
                           outputs too (a1, a2, ...)
@@ -28,7 +29,7 @@ from numpy_mlp_mnist.pictures import unit_picture_urls
 from numpy_mlp_mnist.programs import run_stage
 from stages.site_runtime import RUNTIME_FILES
 
-PAGE_FILES = ("index.html", "page.js", "mnist_input.js")
+PAGE_FILES = ("index.html", "page.js", "reading.js", "reading.css", "mnist_input.js")
 
 
 def build_site(model_path: Path, onnx_path: Path, sources: Path, runtime: Path, target: Path) -> None:

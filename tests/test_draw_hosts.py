@@ -17,7 +17,8 @@ FOREIGN_HOSTS = ["evil.example.com", "evil.example.com:{port}", "127.0.0.1.evil.
 OWN_HOSTS = ["127.0.0.1:{port}", "127.0.0.1", "localhost:{port}", "LocalHost", "[::1]:{port}", "localhost:1"]
 SEVEN = drawing((DIGITS / "seven.png").read_bytes())
 ENDPOINTS = [
-    ("GET", "/", b""), ("GET", "/api/units", b""), ("POST", "/api/read", SEVEN), ("GET", "/nope", b""),
+    ("GET", "/", b""), ("GET", "/api/units", b""), ("POST", "/api/read", SEVEN), ("GET", "/reading.js", b""),
+    ("GET", "/reading.css", b""), ("GET", "/nope", b""),
 ]  # fmt: skip
 
 
@@ -97,7 +98,7 @@ def test_a_refused_request_is_answered_before_its_body_is_read(server: subproces
 
 def test_its_own_names_are_answered_on_any_port_or_none(server: subprocess.Popen) -> None:
     for host in OWN_HOSTS:
-        for method, path, body in ENDPOINTS[:3]:
+        for method, path, body in ENDPOINTS[:5]:
             headers = {"Host": host.format(port=server.port)}
             if body:
                 headers |= {"Content-Type": "application/json", "Content-Length": str(len(body))}

@@ -105,7 +105,8 @@ def test_the_site_holds_the_page_the_model_and_the_runtime(trained_repo: Path) -
     names = sorted(str(path.relative_to(site)) for path in site.rglob("*") if path.is_file())
     assert names == [
         "index.html", "mnist_input.js", "model.onnx", "ort/ort-wasm-simd-threaded.mjs",
-        "ort/ort-wasm-simd-threaded.wasm", "ort/ort.wasm.min.mjs", "page.js", "units.json",
+        "ort/ort-wasm-simd-threaded.wasm", "ort/ort.wasm.min.mjs", "page.js", "reading.css", "reading.js",
+        "units.json",
     ]  # fmt: skip
     units = json.loads((site / "units.json").read_text())
     assert units["widths"] == [30] and len(units["pictures"]) == 30

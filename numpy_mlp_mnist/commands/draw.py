@@ -53,6 +53,11 @@ from numpy_mlp_mnist.programs import run_program
 
 DEFAULT_PORT = 8765
 PAGE = Path(__file__).with_name("draw.html")
+# How the page shows a reading, shared with the static site (numpy_mlp_mnist/site/).
+SHARED = {
+    "/reading.js": (Path(__file__).parents[1] / "site" / "reading.js", "text/javascript; charset=utf-8"),
+    "/reading.css": (Path(__file__).parents[1] / "site" / "reading.css", "text/css; charset=utf-8"),
+}
 # A drawing is a canvas of a few hundred pixels a side, 5-40 kB as PNG; base64 adds a
 # third. Anything far larger is refused before it is read.
 MAX_BODY = 2**20
@@ -233,6 +238,9 @@ class DrawHandler(BaseHTTPRequestHandler):
             return HTTPStatus.OK, self.server.page, "text/html; charset=utf-8"
         if self.path == "/api/units":
             return HTTPStatus.OK, self.server.units, "application/json"
+        if self.path in SHARED:
+            path, content_type = SHARED[self.path]
+            return HTTPStatus.OK, path.read_bytes(), content_type
         raise BadRequestError(HTTPStatus.NOT_FOUND, f"no page {self.path}")
 
     def post(self) -> tuple[HTTPStatus, bytes, str]:
