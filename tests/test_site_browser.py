@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from support.browser import CHROMEDRIVER, CHROMIUM, MISSING, chromium
+from support.repos import environment
 from support.varied_images import write_varied_images
 from support.waiting import eventually
 
 from numpy_mlp_mnist.files import read_npy
 from numpy_mlp_mnist.images import read_image, to_mnist
-from numpy_mlp_mnist.model_file import load_model
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 
@@ -146,16 +146,28 @@ def test_a_drawn_seven_reads_seven_and_clear_empties_the_page(browser: webdriver
     assert cleared["digit"] == "" and not any(cleared["probabilities"]) and not any(cleared["hidden"])
 
 
+def mlp_predict(repo: Path, images: list[Path]) -> dict[Path, str]:
+    """The digit `mlp-predict` reads in each image, with `repo`'s model, as a user runs it."""
+    result = subprocess.run(
+        ["mlp-predict", "--model", str(repo / "models" / "model.npz"), *map(str, images)],
+        env=environment(), capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(images), result.stdout
+    return {image: line.removeprefix(f"{image}: ")[0] for image, line in zip(images, lines, strict=True)}
+
+
 def test_each_sample_digit_reads_what_mlp_predict_reads(
     browser: webdriver.Chrome, trained_repo: Path
 ) -> None:
-    model = load_model(trained_repo / "models" / "model.npz")
+    samples = [trained_repo / "data" / "digits" / name for name in SAMPLES]
+    predicted = mlp_predict(trained_repo, samples)
     vectors = json.loads((trained_repo / "models" / "onnx_test_vectors.json").read_text())["images"]
-    for name, vector in zip(SAMPLES, vectors, strict=True):
-        page = upload(browser, trained_repo / "data" / "digits" / name)
+    for sample, vector in zip(samples, vectors, strict=True):
+        page = upload(browser, sample)
         pixels = np.array(vector["pixels"], dtype=np.float32).reshape(-1)
-        assert np.array_equal(np.float32(page["pixels"]), pixels), f"{name}: not the test vector's input"
-        assert page["digit"] == str(vector["digit"]) == str(int(model.predict(pixels[None])[0]))
+        assert np.array_equal(np.float32(page["pixels"]), pixels), f"{sample.name}: not its test vector"
+        assert page["digit"] == str(vector["digit"]) == predicted[sample]
         assert page["probabilities"] == pytest.approx(vector["probabilities"], abs=1e-5)
 
 
@@ -169,14 +181,14 @@ def test_varied_images_read_as_mlp_predict_reads_them(
     files = write_varied_images(
         read_npy(prepared / "test_images.npy"), read_npy(prepared / "test_labels.npy"), tmp_path, VARIED
     )
-    model = load_model(trained_repo / "models" / "model.npz")
+    predicted = mlp_predict(trained_repo, list(files))
     largest, same = 0.0, 0
     for path in files:
         python = to_mnist(read_image(path), str(path))
         page = upload(browser, path)
         difference = float(np.abs(np.float32(page["pixels"]) - python).max())
         assert difference <= 1 / 255, f"{path.name}: the page's input differs from Python's by {difference}"
-        assert page["digit"] == str(int(model.predict(python[None])[0])), path.name
+        assert page["digit"] == predicted[path], path.name
         largest, same = max(largest, difference), same + (difference == 0)
     print(f"{len(files)} varied images: {same} the same to the bit, largest difference {largest}")
 
