@@ -20,7 +20,7 @@ def deep_repo(trained_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     """A clone of the trained repository whose workspace holds the [64, 32] experiment."""
     clone = clone_with_outputs(trained_repo, tmp_path_factory.mktemp("depth") / "clone")
     output = run(clone, "dvc", "exp", "run", "-n", "two-layers", "-S", "hidden=[64,32]")
-    assert stages_run(output) == ["check", "train", "evaluate", "export"]
+    assert stages_run(output) == ["check", "train", "evaluate", "export", "site"]
     return clone
 
 

@@ -10,7 +10,7 @@ from support.repos import clone_with_outputs, environment, make_copy, run, stage
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 
-STAGES = ("check", "fetch", "prepare", "train", "evaluate", "export")
+STAGES = ("check", "fetch", "prepare", "train", "evaluate", "export", "site_runtime", "site")
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def test_exp_run_with_a_new_width_reruns_only_the_check_train_and_evaluate(
     repo = clone_with_outputs(pipeline[0], tmp_path / "clone")
     run(repo, "git", "commit", "-qam", "first run")
     output = run(repo, "dvc", "exp", "run", "-S", "hidden=64")
-    assert stages_run(output) == ["check", "train", "evaluate", "export"]
+    assert stages_run(output) == ["check", "train", "evaluate", "export", "site"]
     with np.load(repo / "models" / "model.npz", allow_pickle=False) as model:
         assert model["W1"].shape == (784, 64)
 

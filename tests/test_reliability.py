@@ -134,7 +134,7 @@ def test_interrupted_repro_then_checkout_and_rerun(two_clones: tuple[Path, Path]
 
     update_params(repo / "params.yaml", epochs=3)
     output = run(repo, "dvc", "repro")
-    assert re.findall(r"Running stage '(\w+)'", output) == ["check", "train", "evaluate", "export"]
+    assert re.findall(r"Running stage '(\w+)'", output) == ["check", "train", "evaluate", "export", "site"]
     assert "epoch 3/3" in output
 
 
