@@ -57,6 +57,20 @@ def test_the_port_matches_python_to_the_bit_on_varied_images(
         assert np.array_equal(np.float32(pixels), to_mnist(read_image(path), str(path))), path.name
 
 
+def test_a_large_photo_with_much_ink_is_read_as_python_reads_it(port: Path, tmp_path: Path) -> None:
+    """3000x3000 pixels, 600,000 of them ink: no list of the ink's rows and columns (a first
+    version spread them into Math.min, beyond what a call takes)."""
+    from PIL import Image
+
+    sheet = np.full((3000, 3000), 255, np.uint8)
+    sheet[500:2500, 1400:1700] = 20
+    Image.fromarray(sheet).save(tmp_path / "large.png")
+    result = in_node(port, tmp_path / "large.png")
+    assert result.returncode == 0, result.stderr
+    expected = to_mnist(read_image(tmp_path / "large.png"), "large.png")
+    assert np.array_equal(np.float32(json.loads(result.stdout)), expected)
+
+
 def test_one_image_prints_one_list_of_784(port: Path) -> None:
     result = in_node(port, REPO / "data" / "digits" / "seven.png")
     values = json.loads(result.stdout)

@@ -86,19 +86,20 @@ export function greyLevels(rgba, width, height) {
 /** `grey` (width x height, row by row) as the 784 numbers the network reads. */
 export function toMnist(grey, width, height, origin) {
   const ink = inkOf(grey, width, height);
+  // The digit's box: the rows and columns with ink above 0.2 (NumPy compares in float32).
   const threshold = f32(0.2);
-  const rows = [], cols = [];
+  let top = height, bottom = -1, left = width, right = -1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (ink[y * width + x] > threshold) {
-        rows.push(y);
-        cols.push(x);
+        top = Math.min(top, y);
+        bottom = Math.max(bottom, y);
+        left = Math.min(left, x);
+        right = Math.max(right, x);
       }
     }
   }
-  if (rows.length === 0) throw new BlankImageError(`${origin}: no digit found (the image is blank)`);
-  const top = Math.min(...rows), bottom = Math.max(...rows);
-  const left = Math.min(...cols), right = Math.max(...cols);
+  if (bottom < 0) throw new BlankImageError(`${origin}: no digit found (the image is blank)`);
   const boxHeight = bottom - top + 1, boxWidth = right - left + 1;
 
   if (width === SIDE && height === SIDE && Math.max(boxHeight, boxWidth) <= BOX) {
