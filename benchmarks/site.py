@@ -12,7 +12,6 @@ browser tests do.
 """
 
 import argparse
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,6 +20,8 @@ import time
 from pathlib import Path
 
 from numpy_mlp_mnist import layout
+from tests.support.browser import chromium
+from tests.support.ports import free_port, listening
 
 # A 7 in two strokes, drawn on the pad's context and read at once, as the page's Read button does.
 DRAW_A_SEVEN = """
@@ -37,17 +38,8 @@ def folder_sizes(site: Path) -> dict[str, int]:
     }
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def one_load(address: str) -> tuple[float, float]:
     """Milliseconds from navigation to ready, and to the first prediction, in a cold browser."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-    from support.browser import chromium
-
     with tempfile.TemporaryDirectory() as profile:
         driver = chromium(Path(profile), "--window-size=1280,1000")
         try:
@@ -94,7 +86,11 @@ def main() -> None:
     ]
     server = subprocess.Popen(serve, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        time.sleep(0.5)
+        deadline = time.monotonic() + 10
+        while not listening(port):
+            if time.monotonic() > deadline:
+                raise SystemExit("error: python -m http.server did not start")
+            time.sleep(0.05)
         loads = [one_load(f"http://127.0.0.1:{port}/") for _ in range(options.loads)]
     finally:
         server.terminate()

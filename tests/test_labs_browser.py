@@ -5,7 +5,6 @@ request goes to the JupyterLab server, and that server and its kernel, refused a
 connection by labs/offline/, record none."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from urllib.parse import urlparse
 
 import pytest
 from support.browser import CHROMEDRIVER, CHROMIUM, MISSING, chromium
+from support.ports import free_port, listening
 from support.repos import clone_with_outputs
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
@@ -25,12 +25,6 @@ TOKEN = "lab-test-token"
 LAB = "labs/07_loss.py"
 CLAIM = "mae with floor 0.24, validation accuracy after 300 steps = "
 CONTROLS = "return document.querySelectorAll('.widget-slider, .widget-dropdown').length"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -53,12 +47,8 @@ def jupyterlab(trained_repo: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.3)
+        while time.monotonic() < deadline and not listening(port):
+            time.sleep(0.3)
         yield url, network_log
     finally:
         server.terminate()

@@ -13,7 +13,6 @@ was taken so).
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from support.browser import CHROMEDRIVER, CHROMIUM, MISSING, chromium
+from support.ports import free_port, listening
 from support.repos import environment
 from support.varied_images import write_varied_images
 from support.waiting import eventually
@@ -43,20 +43,6 @@ from selenium.webdriver.common.by import By  # noqa: E402
 SAMPLES = ("seven.png", "four.jpg", "one.png")
 VARIED = 60
 ONLY_LOOPBACK = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
-
-
-def listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    except OSError:
-        return False
-    return True
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

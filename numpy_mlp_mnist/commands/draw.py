@@ -155,6 +155,7 @@ class DrawServer(ThreadingHTTPServer):
         self.refused_names: set[str] = set()
         self.refused_lock = threading.Lock()
         self.page = PAGE.read_bytes()
+        self.shared = {route: (path.read_bytes(), kind) for route, (path, kind) in SHARED.items()}
         pictures = unit_picture_urls(model.weights[0])
         self.units = json.dumps(
             {"activation": model.activation.name, "widths": model.widths, "pictures": pictures}
@@ -238,9 +239,8 @@ class DrawHandler(BaseHTTPRequestHandler):
             return HTTPStatus.OK, self.server.page, "text/html; charset=utf-8"
         if self.path == "/api/units":
             return HTTPStatus.OK, self.server.units, "application/json"
-        if self.path in SHARED:
-            path, content_type = SHARED[self.path]
-            return HTTPStatus.OK, path.read_bytes(), content_type
+        if self.path in self.server.shared:
+            return HTTPStatus.OK, *self.server.shared[self.path]
         raise BadRequestError(HTTPStatus.NOT_FOUND, f"no page {self.path}")
 
     def post(self) -> tuple[HTTPStatus, bytes, str]:

@@ -5,12 +5,14 @@ on purpose), and stopped at the end."""
 
 import getpass
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+
+# Relative: benchmarks/search.py imports this module as tests.support.postgres.
+from .ports import free_port
 
 BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 
@@ -18,12 +20,6 @@ BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 def binary(name: str) -> str | None:
     found = [str(directory / name) for directory in BIN_DIRS if (directory / name).exists()]
     return found[0] if found else shutil.which(name)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class PostgresServer:
