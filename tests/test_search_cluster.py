@@ -176,34 +176,48 @@ def parents_of(pid: int) -> list[int]:
     return parents
 
 
-def test_the_database_goes_away_twice_for_longer_than_a_trial_and_every_worker_waits(
-    team: Callable[..., Team],
+def test_the_database_goes_away_twice_until_every_worker_waits_and_every_worker_goes_on(
+    team: Callable[..., Team], tmp_path: Path
 ) -> None:
     """Stopped `fast` (sessions ended cleanly), then `immediate` (as a power cut), each time
-    for longer than a trial and than the heartbeat's grace period (3 s): every running trial
-    is finished and told, and none is failed as stale when the database returns."""
+    until every worker has found it away (a worker in a trial finds it when the trial ends,
+    so it is away for longer than a trial) and then for longer than the heartbeat's grace
+    period (3 s): every running trial is finished and told, and none is failed as stale
+    when the database returns."""
     made = team(study="outage", trials=8)
     shared = made.clone("shared")
+    logs = [(tmp_path / f"worker-{index}.out", tmp_path / f"worker-{index}.err") for index in range(2)]
+
+    def waits_said(log: Path) -> list[str]:
+        return re.findall(
+            r"^worker \d+: the storage cannot be reached \(.*\); waiting up to 600 s$", log.read_text(), re.M
+        )
+
     with postgres_server() as server:
         env = {"MLP_SEARCH_STORAGE": server.url}
-        workers = [search(shared, "--heartbeat", "1", env=env) for _ in range(2)]
-        for mode in ("fast", "immediate"):
+        workers = []
+        for out, err in logs:
+            with out.open("w") as stdout, err.open("w") as stderr:
+                workers.append(search(shared, "--heartbeat", "1", env=env, stdout=stdout, stderr=stderr))
+        for outage, mode in enumerate(("fast", "immediate"), start=1):
             eventually(lambda: training_in(shared) or any(w.poll() is not None for w in workers), "a trial")
             assert all(worker.poll() is None for worker in workers), "a worker ended before the outage"
             server.stop(mode)
-            time.sleep(15)
+            eventually(
+                lambda outage=outage: all(len(waits_said(out)) == outage for out, _ in logs),
+                "every worker waiting",
+                120,
+            )
+            time.sleep(5)
             server.start()
-        outputs = [finished(process) for process in workers]
+        assert [worker.wait(timeout=900) for worker in workers] == [0, 0]
         trials = study_trials(server.url, "outage")
     assert [trial.state.name for trial in trials].count("COMPLETE") == 8
     assert all(trial.state.name == "COMPLETE" for trial in trials), [trial.state.name for trial in trials]
-    for out, err in outputs:
-        waits = re.findall(
-            r"^worker \d+: the storage cannot be reached \(.*\); waiting up to 600 s$", out, re.M
-        )
-        backs = re.findall(r"^worker \d+: the storage is back after \d+ s; going on$", out, re.M)
-        assert len(waits) == len(backs) >= 2, out
-        assert err == ""
+    for out, err in logs:
+        backs = re.findall(r"^worker \d+: the storage is back after \d+ s; going on$", out.read_text(), re.M)
+        assert len(waits_said(out)) == len(backs) == 2, out.read_text()
+        assert err.read_text() == ""
 
 
 def test_a_database_gone_for_good_ends_the_worker_in_one_line_and_its_trial_is_retried(

@@ -30,8 +30,8 @@ def search(repo: Path, *args: str, env: dict[str, str] | None = None, **popen: o
     """`mlp-search ARGS` started in `repo`, Ctrl-C able to reach it."""
     return subprocess.Popen(
         [sys.executable, "-m", "numpy_mlp_mnist.commands.search", *args], cwd=repo, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment(PYTHONPATH=str(REPO), **(env or {})),
-        **{"preexec_fn": ctrl_c_reaches_it} | popen,
+        env=environment(PYTHONPATH=str(REPO), **(env or {})),
+        **{"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "preexec_fn": ctrl_c_reaches_it} | popen,
     )  # fmt: skip
 
 
