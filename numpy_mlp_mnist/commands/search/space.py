@@ -2,7 +2,7 @@
 in full before any trial, with the same rules and did-you-mean as params.yaml.
 
     study: optimiser          # the study's name; its trials' experiments are <study>-<number>
-    trials: 40                # completed trials the study stops at, across all workers
+    trials: 20                # completed trials the study stops at, across all workers
     objective: accuracy       # a figure of metrics/validation.json: never a test figure
     sampler: tpe              # tpe (Optuna's default); grid runs every combination once
     seed: 0                   # each trial's proposal is drawn from this and the trial's number
