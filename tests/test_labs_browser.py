@@ -16,6 +16,7 @@ import pytest
 from support.browser import CHROMEDRIVER, CHROMIUM, MISSING, chromium
 from support.ports import free_port, listening
 from support.repos import clone_with_outputs
+from support.waiting import eventually
 
 pytestmark = pytest.mark.slow  # left out by the fast subset: pytest -m 'not slow'
 if not (CHROMIUM and CHROMEDRIVER):
@@ -46,9 +47,7 @@ def jupyterlab(trained_repo: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not listening(port):
-            time.sleep(0.3)
+        eventually(lambda: listening(port), "JupyterLab listening", 60)
         yield url, network_log
     finally:
         server.terminate()
