@@ -13,6 +13,19 @@ from support.repos import REPO, make_copy, run, run_stage, write_params
 from support.search import write_space
 
 
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """Under `pytest -n 2` (the README's command), unless `--dist` names another way: each
+    file's tests in one process, so that the docs runner makes the README's environment
+    once, and the files in their order, so that it starts early and the rest run beside it."""
+    if config.getoption("dist") != "load":
+        return None
+    from xdist.scheduler import LoadFileScheduling  # only pytest-xdist calls this hook
+
+    config.option.loadscopereorder = False
+    return LoadFileScheduling(config, log)
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(1234)
