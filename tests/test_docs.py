@@ -11,8 +11,9 @@ first command; all share one DVC cache, so that set-up restores the outputs rath
 training again. The environment's editable install binds its commands (`mlp-predict`,
 `mlp-search`, ...) to the README's clone, which is the same commit as every page's, so a
 page's commands run the code the page's clone holds. What a page installs beyond the
-set-up (onnxruntime, the test extra) it says in a command the runner runs, and it is
-uninstalled after the page: nothing leaks into another. The example paths are replaced
+set-up (onnxruntime, pytest, the labs extra from its own clone) it says in a command the
+runner runs, and it is undone after the page, the editable install bound to the README's
+clone again: nothing leaks into another. The example paths are replaced
 by temporary ones of the page's own: the team's repository at
 /srv/git/numpy-mlp-mnist.git, the DVC remote at /srv/dvc-store, the reader's home at
 /home/you.
@@ -103,9 +104,22 @@ def test_the_readme_runs_as_written_and_its_set_up_makes_the_environment(reader:
     assert (reader.bin_dir / "mlp-predict").exists() and (reader.bin_dir / "dvc").exists()
 
 
-def installed(bin_dir: Path) -> set[str]:
-    return set(subprocess.run([str(bin_dir / "pip"), "freeze", "--exclude-editable"], capture_output=True,
-                              text=True, check=True).stdout.split())  # fmt: skip
+@dataclass(frozen=True)
+class Installed:
+    packages: set[str]  # `pip freeze`'s lines, this project's left out
+    project: str  # the folder this project is installed from, editable
+
+
+def pip(bin_dir: Path, *arguments: str) -> str:
+    """The environment's pip; what it prints."""
+    done = subprocess.run([str(bin_dir / "pip"), *arguments], capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def installed(bin_dir: Path) -> Installed:
+    shown = pip(bin_dir, "show", "numpy-mlp-mnist").splitlines()
+    project = dict(line.split(": ", 1) for line in shown if ": " in line)["Editable project location"]
+    return Installed(set(pip(bin_dir, "freeze", "--exclude-editable").split()), project)
 
 
 @pytest.mark.parametrize("page", [page for page in PAGES if page != "README.md"])
@@ -134,16 +148,19 @@ def test_every_page_runs_alone_after_the_readmes_set_up(reader: Reader, page: st
         restore(reader.bin_dir, before)
 
 
-def restore(bin_dir: Path, before: set[str]) -> None:
+def restore(bin_dir: Path, before: Installed) -> None:
     """The environment as the README's set-up left it: what a page added uninstalled, what it
-    changed put back."""
+    changed put back, and this project installed from the README's clone again, not from the
+    page's, which goes with the page's folder."""
     after = installed(bin_dir)
-    names_before = {requirement.split("==")[0] for requirement in before}
-    added = [requirement.split("==")[0] for requirement in after - before]
+    names_before = {requirement.split("==")[0] for requirement in before.packages}
+    added = [requirement.split("==")[0] for requirement in after.packages - before.packages]
     if gone := [name for name in added if name not in names_before]:
-        subprocess.run([str(bin_dir / "pip"), "uninstall", "-q", "-y", *gone], check=True)
-    if changed := [requirement for requirement in before - after]:
-        subprocess.run([str(bin_dir / "pip"), "install", "-q", "--no-deps", *changed], check=True)
+        pip(bin_dir, "uninstall", "-q", "-y", *gone)
+    if changed := [requirement for requirement in before.packages - after.packages]:
+        pip(bin_dir, "install", "-q", "--no-deps", *changed)
+    if after.project != before.project:
+        pip(bin_dir, "install", "-q", "--no-deps", "-e", before.project)
 
 
 def test_the_installed_distribution_has_only_names_of_its_own(reader: Reader, tmp_path: Path) -> None:
